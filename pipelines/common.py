@@ -1,0 +1,88 @@
+"""Beam plumbing shared by every stage: the runner choice, table I/O and metrics summaries."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import apache_beam as beam
+import pyarrow as pa
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.options.pipeline_options import PipelineOptions
+
+log = logging.getLogger(__name__)
+
+SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
+
+
+def make_pipeline(beam_args: list[str] | None = None) -> beam.Pipeline:
+    """A pipeline for `beam_args` (passed through untouched).
+
+    Without `--runner`, pin the in-process FnApiRunner: Beam's default DirectRunner first tries Prism,
+    which downloads a Go binary on every run (fails offline, slow online). FnApiRunner honours
+    `--direct_num_workers N --direct_running_mode multi_processing` for multi-core local runs.
+    """
+    beam_args = list(beam_args or [])
+    options = PipelineOptions(beam_args)
+    if not any(a == "--runner" or a.startswith("--runner=") for a in beam_args):
+        from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+        return beam.Pipeline(runner=FnApiRunner(), options=options)
+    return beam.Pipeline(options=options)
+
+
+def table_prefix(out_dir: str, table: str) -> str:
+    """Path prefix of a table's shards: OUT/<table>/part."""
+    return f"{out_dir.rstrip('/')}/{table}/part"
+
+
+def table_glob(out_dir: str, table: str) -> str:
+    return f"{out_dir.rstrip('/')}/{table}/*.parquet"
+
+
+def rows_to_table(rows: Iterable[dict], schema: pa.Schema) -> pa.Table:
+    """Rows (dicts keyed by column) -> a table of exactly `schema` (missing keys become null)."""
+    return pa.Table.from_pylist(list(rows), schema=schema)
+
+
+class WriteTable(beam.PTransform):
+    """Write a PCollection of row dicts (or of `pyarrow.Table`s, with `batched=True`) as Parquet shards.
+
+    Rows are batched inside the bundle so the per-element cost is paid once per batch.
+    Goes through Beam FileSystems, so local paths, gs:// and other registered filesystems all work.
+    """
+
+    def __init__(
+        self, out_dir: str, table: str, schema: pa.Schema, *, batched: bool = False, num_shards: int = 0
+    ):
+        super().__init__()
+        self.out_dir, self.table, self.schema = out_dir, table, schema
+        self.batched, self.num_shards = batched, num_shards
+
+    def expand(self, pcoll):
+        schema = self.schema
+        tables = pcoll
+        if not self.batched:
+            tables = (
+                pcoll
+                | "Batch" >> beam.BatchElements(min_batch_size=256, max_batch_size=8192)
+                | "ToArrow" >> beam.Map(rows_to_table, schema)
+            )
+        return tables | "WriteParquet" >> beam.io.WriteToParquetBatched(
+            table_prefix(self.out_dir, self.table),
+            schema=schema,
+            codec="zstd",
+            file_name_suffix=".parquet",
+            num_shards=self.num_shards,
+            shard_name_template=SHARD_TEMPLATE,
+        )
+
+
+def counters(result, namespace: str | None = None) -> dict[str, int]:
+    """Committed counter values of a finished pipeline, keyed by counter name (summed over steps)."""
+    flt = MetricsFilter().with_namespace(namespace) if namespace else MetricsFilter()
+    totals: dict[str, int] = {}
+    for c in result.metrics().query(flt)["counters"]:
+        name = c.key.metric.name
+        totals[name] = totals.get(name, 0) + (c.committed if c.committed is not None else c.attempted)
+    return totals

@@ -1,0 +1,3 @@
+from schemas import schema_markdown
+
+print(schema_markdown())

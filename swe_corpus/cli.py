@@ -1,0 +1,60 @@
+"""`swe-corpus` command line. Each subcommand lives in its stage module, which provides
+`add_arguments(parser)` and `run(args, extra_args) -> int`. Pipeline commands pass unknown
+arguments through to Beam (`--runner DataflowRunner --project ...`, `--direct_num_workers 2`, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+# name -> (module, help, accepts Beam pass-through args)
+COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "ingest": ("pipelines.ingest", "GH Archive hours -> events table", True),
+    "prs": ("pipelines.prs", "events -> pull_requests (+ issues) with linked issues", True),
+    "extract": ("pipelines.extract", "pull_requests -> code from git clones (+ blobs)", True),
+    "curate": ("pipelines.curate", "filters, dedup, decontamination -> pull_requests, rl_seed", True),
+    "corpus": ("pipelines.corpus", "every stage end to end (offline demo world by default)", True),
+    "demo": ("swe_corpus.demo", "generate the offline demo world (git repos + GH Archive hours)", False),
+    "query": ("swe_corpus.explore", "run DuckDB SQL over an output directory", False),
+    "stats": (
+        "swe_corpus.explore",
+        "funnel, languages, repos, size percentiles of an output directory",
+        False,
+    ),
+    "report": ("swe_corpus.explore", "write report.html with charts into an output directory", False),
+    "train": ("training.train", "GRPO training on rl_seed shards (TRL)", False),
+    "evaluate": ("training.evaluate", "sample completions, write SWE-bench predictions JSONL", False),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="swe-corpus", description=__doc__.splitlines()[0])
+    parser.add_argument("--log-level", default="INFO")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (_module, help_text, _passthrough) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    if not argv or argv[0] in ("-h", "--help"):
+        parser.print_help()
+        return 0
+    top, rest = parser.parse_known_args(argv)
+    module_name, help_text, passthrough = COMMANDS[top.command]
+    logging.basicConfig(level=top.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    module = importlib.import_module(module_name)
+    cmd = argparse.ArgumentParser(prog=f"swe-corpus {top.command}", description=help_text)
+    add = getattr(module, f"add_{top.command}_arguments", None) or module.add_arguments
+    add(cmd)
+    args_after = rest[rest.index(top.command) + 1 :] if top.command in rest else rest
+    if passthrough:
+        args, extra = cmd.parse_known_args(args_after)
+    else:
+        args, extra = cmd.parse_args(args_after), []
+    run = getattr(module, f"run_{top.command}", None) or module.run
+    return int(run(args, extra) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

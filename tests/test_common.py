@@ -1,0 +1,47 @@
+import apache_beam as beam
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.common import WriteTable, counters, make_pipeline
+from schemas import REJECTED, TABLES, schema_markdown
+from swe_corpus.rejects import instance_id, rejection
+
+
+def test_schemas_supersets_and_docs():
+    from schemas import PULL_REQUESTS, PULL_REQUESTS_CURATED, PULL_REQUESTS_EXTRACTED
+
+    assert set(PULL_REQUESTS.names) < set(PULL_REQUESTS_EXTRACTED.names) < set(PULL_REQUESTS_CURATED.names)
+    for sch in TABLES.values():
+        assert all((fld.metadata or {}).get(b"doc") for fld in sch), sch
+    md = schema_markdown()
+    assert "## rl_seed" in md and "`problem_statement`" in md
+
+
+def test_rejection_row_and_instance_id():
+    row = rejection("ingest", "not_json", raw=b"\xff" + b"x" * 500, source_file="f", line_number=3)
+    assert len(row["raw_prefix"]) <= 200 and row["raw_prefix"].startswith("\ufffd")
+    assert set(row) == set(REJECTED.names)
+    assert instance_id("psf/requests", 12) == "psf__requests-12"
+
+
+def test_write_table_roundtrip_with_duckdb(tmp_path):
+    p = make_pipeline([])
+    counter = beam.metrics.Metrics.counter("test", "rows")
+
+    def count(x):
+        counter.inc()
+        return x
+
+    rows = [rejection("s", f"r{i % 3}", instance_id=f"o__r-{i}") for i in range(1000)]
+    _ = p | beam.Create(rows) | beam.Map(count) | WriteTable(str(tmp_path), "rejected", REJECTED)
+    result = p.run()
+    result.wait_until_finish()
+    assert counters(result, "test") == {"rows": 1000}
+    got = duckdb.sql(
+        f"select reason, count(*) from read_parquet('{tmp_path}/rejected/*.parquet') group by 1 order by 1"
+    ).fetchall()
+    assert got == [("r0", 334), ("r1", 333), ("r2", 333)]
+    for path in (tmp_path / "rejected").glob("*.parquet"):
+        assert pq.read_schema(path).names == REJECTED.names
+    assert isinstance(pa.Table, type)
