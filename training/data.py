@@ -36,11 +36,13 @@ class DataConfig:
     languages: list[str] | None = None  # keep only these `language` values
     prompt: PromptConfig = field(default_factory=PromptConfig)
 
+    def __post_init__(self):
+        if isinstance(self.prompt, dict):
+            self.prompt = PromptConfig(**self.prompt)
+
     @classmethod
     def from_dict(cls, d: dict) -> DataConfig:
-        d = dict(d)
-        prompt = PromptConfig(**d.pop("prompt", {}))
-        return cls(prompt=prompt, **d)
+        return cls(**d)
 
 
 def shard_paths(path: str) -> tuple[fsspec.AbstractFileSystem, list[str]]:

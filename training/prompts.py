@@ -155,23 +155,28 @@ class PromptBuilder:
     def _fit_relevant(
         self, relevant: Sequence[tuple[str, str]], room: int
     ) -> tuple[list[tuple[str, str]], list[str], list[str]]:
-        """Greedy in context order: keep whole files that fit, trim the first that does not, drop the rest."""
-        kept, trimmed, dropped = [], [], []
+        """Keep whole every file that fits (context order), then trim the others into the room left
+        while a useful prefix fits, and drop the rest."""
+        kept, rest = [], []
         for path, content in relevant:
             cost = self.count(FILE_BLOCK.format(path=path, content=content))
             if cost <= room:
                 kept.append((path, content))
                 room -= cost
-                continue
+            else:
+                rest.append((path, content))
+        trimmed, dropped = [], []
+        for path, content in rest:
             overhead = self.count(FILE_BLOCK.format(path=path, content=TRIM_MARKER))
+            head = ""
             if room - overhead >= self.config.min_trimmed_file_tokens:
                 head = self.trim_to_tokens(content, room - overhead)
-                if head:
-                    kept.append((path, head + TRIM_MARKER))
-                    trimmed.append(path)
-                    room -= self.count(FILE_BLOCK.format(path=path, content=head + TRIM_MARKER))
-                    continue
-            dropped.append(path)
+            if not head:
+                dropped.append(path)
+                continue
+            kept.append((path, head + TRIM_MARKER))
+            trimmed.append(path)
+            room -= self.count(FILE_BLOCK.format(path=path, content=head + TRIM_MARKER))
         return kept, trimmed, dropped
 
     def _skip(self, reason: str) -> None:

@@ -97,8 +97,11 @@ def last_checkpoint(output_dir: Path) -> str | None:
     return get_last_checkpoint(str(output_dir)) if output_dir.is_dir() else None
 
 
-def train(config: TrainConfig, resume: bool = True) -> dict:
-    """Run GRPO; returns a summary (steps, data counts, reward calls, last logged metrics)."""
+def train(config: TrainConfig, resume: bool = True, extra_reward_funcs: list | None = None) -> dict:
+    """Run GRPO; returns a summary (steps, data counts, reward calls, format errors).
+
+    `extra_reward_funcs` are added after the SWE-RL reward (TRL sums them, weighted by
+    ``grpo.reward_weights``)."""
     import torch
     from trl import GRPOConfig, GRPOTrainer
 
@@ -116,7 +119,7 @@ def train(config: TrainConfig, resume: bool = True) -> dict:
     reward = SweRlReward()
     trainer = GRPOTrainer(
         model=model_path,
-        reward_funcs=[reward],
+        reward_funcs=[reward, *(extra_reward_funcs or [])],
         args=args,
         train_dataset=data.train,
         eval_dataset=data.eval if len(data.eval) and args.eval_strategy != "no" else None,
@@ -137,6 +140,7 @@ def train(config: TrainConfig, resume: bool = True) -> dict:
         "data_counts": dict(data.counts),
         "reward_calls": reward.calls,
         "format_errors": dict(reward.errors),
+        "recent_completions": [{"completion": c, "reward": r} for c, r in reward.recent],
         "train_runtime_s": result.metrics.get("train_runtime"),
     }
     (output_dir / "summary.json").write_text(json.dumps(summary, indent=2))

@@ -9,7 +9,7 @@ per logging step next to TRL's ``reward``), plus the error per completion in the
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 
 from training.reward import swe_rl_reward
@@ -43,6 +43,7 @@ class SweRlReward:
         self.metric_prefix = metric_prefix
         self.calls = 0  # completions scored, for tests and logs
         self.errors: Counter[str] = Counter()
+        self.recent: deque[tuple[str, float]] = deque(maxlen=8)  # (completion, reward), for inspection
 
     def __call__(
         self,
@@ -56,7 +57,9 @@ class SweRlReward:
     ) -> list[float]:
         rewards, errors, sims = [], [], []
         for completion, ctx, oracle in zip(completions, code_context, oracle_files, strict=True):
-            reward, meta = swe_rl_reward(as_dict(ctx), as_dict(oracle), completion_text(completion))
+            text = completion_text(completion)
+            reward, meta = swe_rl_reward(as_dict(ctx), as_dict(oracle), text)
+            self.recent.append((text, reward))
             rewards.append(reward)
             error = meta.get("error")
             errors.append(_error_kind(error))
