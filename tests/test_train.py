@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from schemas.tables import RL_SEED
 from swe_corpus import cli
@@ -217,3 +218,28 @@ def test_python_m_training_train_help():
         check=True,
     )
     assert "--config" in res.stdout
+
+
+@pytest.mark.parametrize("name", ["cpu-smoke", "single-gpu", "multi-gpu", "vllm-server"])
+def test_shipped_configs_build_valid_grpo_configs(name, tmp_path):
+    from trl import GRPOConfig
+
+    # bf16 needs a GPU to validate; everything else is checked as shipped
+    overrides = [f"grpo.output_dir={tmp_path}", "grpo.bf16=false", "grpo.use_cpu=true"]
+    config = TrainConfig.from_yaml(REPO / "training" / "configs" / f"{name}.yaml", overrides)
+    args = GRPOConfig(**config.grpo)
+    assert args.num_generations >= 2 and args.output_dir == str(tmp_path)
+    assert config.data.prompt.max_prompt_tokens > 0
+    for accel in ("accelerate-zero3", "accelerate-fsdp"):
+        raw = yaml.safe_load((REPO / "training" / "configs" / f"{accel}.yaml").read_text())
+        assert raw["distributed_type"] in ("DEEPSPEED", "FSDP") and raw["mixed_precision"] == "bf16"
+
+
+def test_overrides_set_nested_values():
+    config = TrainConfig.from_yaml(
+        SMOKE, ["grpo.beta=0.04", "data.prompt.max_prompt_tokens=2048", "model.tiny.hidden_size=64"]
+    )
+    assert config.grpo["beta"] == 0.04 and config.data.prompt.max_prompt_tokens == 2048
+    assert config.model.tiny.hidden_size == 64
+    with pytest.raises(ValueError):
+        TrainConfig.from_yaml(SMOKE, ["grpo.beta"])

@@ -117,7 +117,7 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 
 
 def evaluate(args: argparse.Namespace) -> dict:
-    config = TrainConfig.from_yaml(args.config)
+    config = TrainConfig.from_yaml(args.config, args.set)
     if args.data:
         config.data.path = args.data
     output_dir = Path(config.grpo.get("output_dir", "runs/grpo"))
@@ -149,6 +149,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="the training YAML (data and prompt settings)")
     parser.add_argument("--model", help="model path or hub id (default: grpo.output_dir/final)")
     parser.add_argument("--data", help="override data.path")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override")
     parser.add_argument("--out", help="output directory (default: grpo.output_dir/eval)")
     parser.add_argument(
         "--split", choices=("eval", "train"), default="eval", help="held-out split by default"

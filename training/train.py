@@ -5,7 +5,7 @@ model), ``data`` (`training.data.DataConfig`) and ``grpo`` (passed verbatim to `
 every TRL option works: num_generations, loss_type, beta, temperature, learning_rate,
 max_completion_length, use_vllm / vllm_mode / vllm_server_*, gradient_checkpointing, bf16, ...).
 Checkpoints, ``metrics.jsonl`` and ``data_counts.json`` go to ``grpo.output_dir``; a rerun resumes from
-the last checkpoint there. Multi-GPU: ``accelerate launch --config_file training/configs/accelerate/...
+the last checkpoint there. Multi-GPU: ``accelerate launch --config_file training/configs/accelerate-zero3.yaml
 -m training.train --config ...`` (see docs/training.md).
 """
 
@@ -45,8 +45,11 @@ class TrainConfig:
     torch_threads: int | None = None  # CPU runs: cap intra-op threads (shared machines)
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> TrainConfig:
+    def from_yaml(cls, path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
+        """Load a YAML config; `overrides` are ``section.key=value`` strings (value parsed as YAML)."""
         raw = yaml.safe_load(Path(path).read_text()) or {}
+        for item in overrides or []:
+            apply_override(raw, item)
         unknown = set(raw) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise ValueError(f"{path}: unknown sections {sorted(unknown)}")
@@ -58,6 +61,20 @@ class TrainConfig:
             grpo=dict(raw.get("grpo") or {}),
             torch_threads=raw.get("torch_threads"),
         )
+
+
+def apply_override(raw: dict, item: str) -> None:
+    """Set ``a.b.c=value`` in a nested dict; the value is parsed as YAML (``true``, ``1e-6``, ``[1, 2]``)."""
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise ValueError(f"override {item!r} is not KEY=VALUE")
+    *parents, leaf = key.split(".")
+    node = raw
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ValueError(f"override {item!r}: {part} is not a section")
+    node[leaf] = yaml.safe_load(value)
 
 
 def metrics_callback(path: Path):
@@ -154,11 +171,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output-dir", help="override grpo.output_dir")
     parser.add_argument("--model", help="override model.name_or_path (hub id, path or tiny-random)")
     parser.add_argument("--max-steps", type=int, help="override grpo.max_steps")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override any config value, e.g. --set grpo.use_vllm=false --set data.prompt.max_prompt_tokens=4096",
+    )
     parser.add_argument("--no-resume", action="store_true", help="start fresh even if checkpoints exist")
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    config = TrainConfig.from_yaml(args.config)
+    config = TrainConfig.from_yaml(args.config, args.set)
     if args.data:
         config.data.path = args.data
     if args.output_dir:
