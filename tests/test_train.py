@@ -243,3 +243,15 @@ def test_overrides_set_nested_values():
     assert config.model.tiny.hidden_size == 64
     with pytest.raises(ValueError):
         TrainConfig.from_yaml(SMOKE, ["grpo.beta"])
+
+
+def test_dataset_cache_is_reused_with_its_counts_and_invalidated_by_config(shards, tokenizer, tmp_path):
+    cfg = DataConfig(path=str(shards), eval_fraction=0.3)
+    first = build_datasets(cfg, tokenizer, cache_dir=tmp_path)
+    again = build_datasets(cfg, tokenizer, cache_dir=tmp_path)
+    assert again.counts == first.counts and again.counts["rows_in"] == len(SEEDS)
+    assert again.train["instance_id"] == first.train["instance_id"]
+    limited = build_datasets(
+        DataConfig(path=str(shards), eval_fraction=0.3, limit=3), tokenizer, cache_dir=tmp_path
+    )
+    assert len(limited.train) + len(limited.eval) == 3 and limited.counts["skipped:limit"] == len(SEEDS) - 3

@@ -7,10 +7,14 @@ hash of `instance_id`, so it is stable across runs, shard layouts and row orders
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import logging
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import fsspec
 import pyarrow as pa
@@ -60,19 +64,35 @@ def shard_paths(path: str) -> tuple[fsspec.AbstractFileSystem, list[str]]:
     raise FileNotFoundError(f"no rl_seed Parquet shards at {path}")
 
 
+NEEDED = ("instance_id", "problem_statement", "code_context", "oracle_files")
+READ_COLUMNS = tuple(dict.fromkeys(NEEDED + ("repo", "base_commit", "patch", "language")))
+
+
 def read_rl_seed(path: str) -> pa.Table:
-    """All shards as one table, checked against (and cast to) `schemas.RL_SEED`."""
+    """All shards as one table (small inputs, tests and inspection); training streams instead."""
     fs, files = shard_paths(path)
     tables = [pq.read_table(f, filesystem=fs) for f in files]
     table = pa.concat_tables(tables, promote_options="default") if len(tables) > 1 else tables[0]
-    missing = [
-        n
-        for n in ("instance_id", "problem_statement", "code_context", "oracle_files")
-        if n not in table.column_names
-    ]
+    _check_columns(path, table.schema)
+    return table.select([n for n in RL_SEED.names if n in table.column_names])
+
+
+def _check_columns(path: str, schema: pa.Schema) -> None:
+    missing = [n for n in NEEDED if n not in schema.names]
     if missing:
         raise ValueError(f"{path}: not an rl_seed table, missing columns {missing}")
-    return table.select([n for n in RL_SEED.names if n in table.column_names])
+
+
+def iter_rl_seed(path: str, batch_size: int = 64):
+    """Rows (dicts of READ_COLUMNS) of every shard in order, a record batch at a time: memory stays flat."""
+    fs, files = shard_paths(path)
+    for name in files:
+        with fs.open(name, "rb") as fh:
+            pf = pq.ParquetFile(fh)
+            _check_columns(name, pf.schema_arrow)
+            columns = [c for c in READ_COLUMNS if c in pf.schema_arrow.names]
+            for batch in pf.iter_batches(batch_size=batch_size, columns=columns):
+                yield from batch.to_pylist()
 
 
 def is_heldout(instance_id: str, fraction: float, seed: str = "swe-corpus") -> bool:
@@ -97,38 +117,107 @@ class SeedDatasets:
     counts: Counter
 
 
-def build_datasets(config: DataConfig, tokenizer) -> SeedDatasets:
-    """Train and held-out `datasets.Dataset`s of prompts; skipped rows are counted, never lost silently."""
+def dataset_features():
+    from datasets import Features, List, Value
+
+    files = List({"path": Value("string"), "content": Value("large_string")})
+    return Features(
+        {
+            "prompt": List({"role": Value("string"), "content": Value("large_string")}),
+            "prompt_tokens": Value("int64"),
+            "split": Value("string"),
+            "instance_id": Value("string"),
+            "repo": Value("string"),
+            "base_commit": Value("string"),
+            "code_context": files,
+            "oracle_files": files,
+            "patch": Value("large_string"),
+            "language": Value("string"),
+        }
+    )
+
+
+class PromptRecords:
+    """Generator of dataset records from rl_seed rows; fills `counts` as it goes."""
+
+    def __init__(self, config: DataConfig, tokenizer):
+        self.config, self.tokenizer = config, tokenizer
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self):
+        cfg, counts = self.config, self.counts
+        builder = PromptBuilder(self.tokenizer, cfg.prompt)
+        languages = set(cfg.languages or [])
+        taken = 0
+        for row in iter_rl_seed(cfg.path):
+            counts["rows_in"] += 1
+            if languages and row.get("language") not in languages:
+                counts["skipped:language"] += 1
+                continue
+            if cfg.limit is not None and taken >= cfg.limit:
+                counts["skipped:limit"] += 1
+                continue
+            taken += 1
+            if not row["oracle_files"]:
+                counts["skipped:no_oracle_files"] += 1
+                continue
+            changed, relevant = split_context(row)
+            built = builder.build(row["problem_statement"] or "", changed, relevant)
+            if built is None:
+                continue
+            split = "eval" if is_heldout(row["instance_id"], cfg.eval_fraction, cfg.split_seed) else "train"
+            counts[split] += 1
+            yield {"prompt": built.messages, "prompt_tokens": built.num_tokens, "split": split} | {
+                k: row.get(k) for k in KEEP_COLUMNS
+            }
+        counts.update(builder.counts)
+
+
+def _fingerprint(config: DataConfig, tokenizer) -> str:
+    """Cache key of the built dataset: the shards (name, size, mtime), the data config, the tokenizer."""
+    fs, files = shard_paths(config.path)
+    h = hashlib.sha256(repr(dataclasses.asdict(config)).encode())
+    for name in files:
+        info = fs.info(name)
+        h.update(f"{name}|{info.get('size')}|{info.get('mtime') or info.get('updated')}".encode())
+    vocab = tokenizer.get_vocab()
+    h.update(f"{type(tokenizer).__name__}|{len(vocab)}|{tokenizer.chat_template}".encode())
+    h.update(hashlib.sha256(repr(sorted(vocab.items())).encode()).digest())
+    return h.hexdigest()[:32]
+
+
+def build_datasets(config: DataConfig, tokenizer, cache_dir: str | Path | None = None) -> SeedDatasets:
+    """Train and held-out `datasets.Dataset`s of prompts, streamed from the shards into Arrow files
+    under `cache_dir` (reused while shards, config and tokenizer are unchanged). Skipped rows are
+    counted, never lost silently."""
     from datasets import Dataset
 
-    table = read_rl_seed(config.path)
-    rows = sorted(table.to_pylist(), key=lambda r: r["instance_id"])
-    counts: Counter[str] = Counter(rows_in=len(rows))
-    if config.languages:
-        keep = set(config.languages)
-        counts["skipped:language"] = sum(r["language"] not in keep for r in rows)
-        rows = [r for r in rows if r["language"] in keep]
-    if config.limit is not None:
-        counts["skipped:limit"] = max(len(rows) - config.limit, 0)
-        rows = rows[: config.limit]
-    builder = PromptBuilder(tokenizer, config.prompt)
-    splits: dict[str, list[dict]] = {"train": [], "eval": []}
-    for row in rows:
-        if not row["oracle_files"]:
-            counts["skipped:no_oracle_files"] += 1
-            continue
-        changed, relevant = split_context(row)
-        built = builder.build(row["problem_statement"] or "", changed, relevant)
-        if built is None:
-            continue
-        split = "eval" if is_heldout(row["instance_id"], config.eval_fraction, config.split_seed) else "train"
-        splits[split].append(
-            {"prompt": built.messages, "prompt_tokens": built.num_tokens} | {k: row[k] for k in KEEP_COLUMNS}
-        )
-    counts.update(builder.counts)
-    counts["train"], counts["eval"] = len(splits["train"]), len(splits["eval"])
+    fingerprint = _fingerprint(config, tokenizer)
+    cache = Path(cache_dir) if cache_dir else None
+    counts_file = cache / f"counts-{fingerprint}.json" if cache else None
+    records = PromptRecords(config, tokenizer)
+    with tempfile.TemporaryDirectory(prefix="rl-seed-") as tmp:
+        kwargs = {"cache_dir": str(cache)} if cache else {"cache_dir": tmp, "keep_in_memory": True}
+        try:
+            full = Dataset.from_generator(
+                records, features=dataset_features(), fingerprint=fingerprint, **kwargs
+            )
+        except Exception as exc:  # datasets refuses an empty generator
+            if records.counts.get("train", 0) + records.counts.get("eval", 0):
+                raise
+            log.warning("no prompts built from %s: %s", config.path, exc)
+            full = Dataset.from_list([], features=dataset_features())
+    counts = records.counts
+    if counts:
+        if counts_file:
+            counts_file.parent.mkdir(parents=True, exist_ok=True)
+            counts_file.write_text(json.dumps(counts))
+    elif counts_file and counts_file.exists():  # dataset came from the cache
+        counts = Counter(json.loads(counts_file.read_text()))
+    train = full.filter(lambda s: [x == "train" for x in s], input_columns="split", batched=True)
+    held = full.filter(lambda s: [x == "eval" for x in s], input_columns="split", batched=True)
     log.info("rl_seed %s -> %s", config.path, dict(counts))
-    return SeedDatasets(Dataset.from_list(splits["train"]), Dataset.from_list(splits["eval"]), counts)
+    return SeedDatasets(train, held, counts)
 
 
 def iter_texts(config: DataConfig, limit: int = 2000):
@@ -137,8 +226,9 @@ def iter_texts(config: DataConfig, limit: int = 2000):
 
     yield THINKING_SYSTEM_PROMPT
     yield REPAIR_INSTRUCTIONS
-    table = read_rl_seed(config.path)
-    for row in table.slice(0, limit).to_pylist():
+    for i, row in enumerate(iter_rl_seed(config.path)):
+        if i >= limit:
+            break
         yield row["problem_statement"] or ""
         for f in (row["code_context"] or []) + (row["oracle_files"] or []):
             yield f["content"] or ""

@@ -125,7 +125,7 @@ def evaluate(args: argparse.Namespace) -> dict:
     out = Path(args.out or output_dir / "eval")
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = load_tokenizer(model_path)
-    data = build_datasets(config.data, tokenizer)
+    data = build_datasets(config.data, tokenizer, cache_dir=out / "dataset-cache")
     dataset = {"eval": data.eval, "train": data.train}[args.split]
     if args.limit is not None:
         dataset = dataset.select(range(min(args.limit, len(dataset))))

@@ -128,7 +128,7 @@ def train(config: TrainConfig, resume: bool = True, extra_reward_funcs: list | N
     output_dir.mkdir(parents=True, exist_ok=True)
     model_path = resolve_model(config, output_dir)
     tokenizer = load_tokenizer(model_path)
-    data = build_datasets(config.data, tokenizer)
+    data = build_datasets(config.data, tokenizer, cache_dir=output_dir / "dataset-cache")
     (output_dir / "data_counts.json").write_text(json.dumps(dict(data.counts), indent=2))
     if len(data.train) == 0:
         raise ValueError(f"no training prompts from {config.data.path}: {dict(data.counts)}")
