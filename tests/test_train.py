@@ -14,7 +14,7 @@ import yaml
 
 from schemas.tables import RL_SEED
 from swe_corpus import cli
-from training.data import DataConfig, build_datasets, is_heldout, read_rl_seed, split_context
+from training.data import BeamFileSystem, DataConfig, build_datasets, is_heldout, read_rl_seed, split_context
 from training.evaluate import completion_to_patch, score
 from training.reward import swe_rl_reward
 from training.sample_data import SEEDS, seed_row, write_sample_rl_seed
@@ -49,6 +49,11 @@ def test_sample_shard_has_the_rl_seed_schema_and_reads_from_any_path_form(shards
         assert read_rl_seed(str(form)).num_rows == n == len(SEEDS)
     with pytest.raises(FileNotFoundError):
         read_rl_seed(str(shards / "nope"))
+    # the Beam FileSystems route (schemes fsspec lacks), exercised on local paths
+    fs = BeamFileSystem()
+    assert fs.glob(f"{shards}/rl_seed/*.parquet") == [str(shard)] and fs.isfile(str(shard))
+    with fs.open(str(shard)) as fh:
+        assert pq.read_table(fh).num_rows == n and fs.info(str(shard))["size"] > 0
 
 
 def test_changed_vs_relevant_and_deterministic_split(shards, tokenizer):

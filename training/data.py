@@ -49,9 +49,43 @@ class DataConfig:
         return cls(**d)
 
 
-def shard_paths(path: str) -> tuple[fsspec.AbstractFileSystem, list[str]]:
+class BeamFileSystem:
+    """The few fsspec calls we use, through Beam's FileSystems: schemes fsspec cannot open here but a
+    Beam IO can (e.g. gs:// with apache-beam[gcp] and no gcsfs)."""
+
+    def isfile(self, path: str) -> bool:
+        from apache_beam.io.filesystems import FileSystems
+
+        return not any(c in path for c in "*?[") and FileSystems.exists(path) and not path.endswith("/")
+
+    def glob(self, pattern: str) -> list[str]:
+        from apache_beam.io.filesystems import FileSystems
+
+        return [m.path for r in FileSystems.match([pattern]) for m in r.metadata_list]
+
+    def open(self, path: str, mode: str = "rb"):
+        from apache_beam.io.filesystems import FileSystems
+
+        return FileSystems.open(path)
+
+    def info(self, path: str) -> dict:
+        from apache_beam.io.filesystems import FileSystems
+
+        meta = FileSystems.match([path])[0].metadata_list[0]
+        return {"size": meta.size_in_bytes, "mtime": meta.last_updated_in_seconds}
+
+
+def filesystem(path: str):
+    """(filesystem, path within it): fsspec when it knows the scheme, else Beam's FileSystems."""
+    try:
+        return fsspec.core.url_to_fs(path)
+    except (ImportError, ValueError):
+        return BeamFileSystem(), path
+
+
+def shard_paths(path: str) -> tuple[fsspec.AbstractFileSystem | BeamFileSystem, list[str]]:
     """The Parquet files `path` names (file, table dir, output dir with rl_seed/, or glob)."""
-    fs, root = fsspec.core.url_to_fs(path)
+    fs, root = filesystem(path)
     if fs.isfile(root):
         return fs, [root]
     candidates = (
@@ -71,7 +105,10 @@ READ_COLUMNS = tuple(dict.fromkeys(NEEDED + ("repo", "base_commit", "patch", "la
 def read_rl_seed(path: str) -> pa.Table:
     """All shards as one table (small inputs, tests and inspection); training streams instead."""
     fs, files = shard_paths(path)
-    tables = [pq.read_table(f, filesystem=fs) for f in files]
+    tables = []
+    for name in files:
+        with fs.open(name, "rb") as fh:
+            tables.append(pq.read_table(fh))
     table = pa.concat_tables(tables, promote_options="default") if len(tables) > 1 else tables[0]
     _check_columns(path, table.schema)
     return table.select([n for n in RL_SEED.names if n in table.column_names])
