@@ -260,3 +260,13 @@ def test_dataset_cache_is_reused_with_its_counts_and_invalidated_by_config(shard
         DataConfig(path=str(shards), eval_fraction=0.3, limit=3), tokenizer, cache_dir=tmp_path
     )
     assert len(limited.train) + len(limited.eval) == 3 and limited.counts["skipped:limit"] == len(SEEDS) - 3
+
+
+def test_no_prompt_fits_gives_empty_datasets_and_a_clear_training_error(shards, tokenizer, tmp_path):
+    data = build_datasets(DataConfig(path=str(shards), prompt={"max_prompt_tokens": 50}), tokenizer)
+    assert len(data.train) == len(data.eval) == 0
+    assert data.counts["skipped:changed_files_over_budget"] == len(SEEDS)
+    config = TrainConfig.from_yaml(SMOKE, [f"grpo.output_dir={tmp_path}", "data.prompt.max_prompt_tokens=50"])
+    config.data.path = str(shards)
+    with pytest.raises(ValueError, match="no training prompts"):
+        train(config)

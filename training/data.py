@@ -239,11 +239,12 @@ def build_datasets(config: DataConfig, tokenizer, cache_dir: str | Path | None =
             full = Dataset.from_generator(
                 records, features=dataset_features(), fingerprint=fingerprint, **kwargs
             )
-        except Exception as exc:  # datasets refuses an empty generator
-            if records.counts.get("train", 0) + records.counts.get("eval", 0):
+        except ValueError as exc:  # datasets refuses a generator that yields nothing
+            if records.counts.get("train", 0) + records.counts.get("eval", 0) or "no data" not in str(exc):
                 raise
             log.warning("no prompts built from %s: %s", config.path, exc)
-            full = Dataset.from_list([], features=dataset_features())
+            features = dataset_features()
+            full = Dataset.from_dict({name: [] for name in features}, features=features)
     counts = records.counts
     if counts:
         if counts_file:
@@ -257,7 +258,7 @@ def build_datasets(config: DataConfig, tokenizer, cache_dir: str | Path | None =
     return SeedDatasets(train, held, counts)
 
 
-def iter_texts(config: DataConfig, limit: int = 2000):
+def iter_texts(config: DataConfig, limit: int = 500):
     """Issue and file text of the seeds (tokenizer training for the tiny model)."""
     from training.prompts import REPAIR_INSTRUCTIONS, THINKING_SYSTEM_PROMPT
 
