@@ -124,6 +124,14 @@ def test_deletion_of_lines_and_deleted_oracle_file():
     assert 0.0 < reward < 1.0
 
 
+def test_empty_replace_leaves_an_empty_line_as_in_the_reference():
+    ctx = {"m.py": "a = 1\nb = 2\nc = 3\n"}
+    assert apply_edits(ctx, {"m.py": [("b = 2", "")]}) == {"m.py": "a = 1\n\nc = 3\n"}
+    oracle = {"m.py": "a = 1\nc = 3\n"}
+    assert swe_rl_reward(ctx, oracle, completion(edit("m.py", "b = 2", "")))[0] < 1.0
+    assert swe_rl_reward(ctx, oracle, completion(edit("m.py", "a = 1\nb = 2", "a = 1")))[0] == 1.0
+
+
 def test_crlf_context_files_and_crlf_output():
     ctx = {"w.py": "a = 1\r\nb = 2\r\n"}
     oracle = {"w.py": "a = 1\r\nb = 3\r\n"}
@@ -179,24 +187,28 @@ LINES = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(LINES, st.data())
 def test_oracle_edit_scores_one_and_reward_in_range(lines, data):
     old = "\n".join(lines)
-    i = data.draw(st.integers(0, len(lines) - 1))
-    new_line = data.draw(st.text(alphabet="xyz;", min_size=1, max_size=8))
-    # a unique-anchor edit: the oracle replaces line i with a new line
     ctx = {"f.py": old}
-    search = lines[i]
-    new = "\n".join(lines[:i] + [new_line] + lines[i + 1 :])
-    if ("\n" + old).count("\n" + search) == 1 and new != old:
-        reward, meta = swe_rl_reward(ctx, {"f.py": new}, completion(edit("f.py", search, new_line)))
+    # the oracle replaces lines[i:j] (a uniquely anchored, non-empty block) with new lines
+    i = data.draw(st.integers(0, len(lines) - 1))
+    j = data.draw(st.integers(i + 1, len(lines)))
+    # (an empty REPLACE leaves an empty line, as in the reference: deleting needs context lines)
+    new_lines = data.draw(st.lists(st.text(alphabet="xyz; é", max_size=8), min_size=1, max_size=3))
+    search, replace = "\n".join(lines[i:j]), "\n".join(new_lines)
+    new = "\n".join(lines[:i] + new_lines + lines[j:])
+    anchored, needle = "\n" + old, "\n" + search
+    first = anchored.find(needle)
+    if search and search != replace and anchored.find(needle, first + 1) == -1:  # one match, overlaps too
+        reward, meta = swe_rl_reward(ctx, {"f.py": new}, completion(edit("f.py", search, replace)))
         assert reward == 1.0, meta
     noise = data.draw(st.text(max_size=200))
-    reward, _ = swe_rl_reward(ctx, {"f.py": new}, noise)
-    assert -1.0 <= reward <= 1.0
+    assert -1.0 <= swe_rl_reward(ctx, {"f.py": new}, noise)[0] <= 1.0
+    other = data.draw(st.text(max_size=20))
     reward, _ = swe_rl_reward(
-        ctx, {"f.py": new}, completion(edit("f.py", search, data.draw(st.text(max_size=20))))
+        ctx, {"f.py": new}, completion(edit("f.py", search, other), edit("g.py", "", other))
     )
     assert reward == -1.0 or 0.0 <= reward <= 1.0
 
