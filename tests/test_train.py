@@ -270,3 +270,22 @@ def test_no_prompt_fits_gives_empty_datasets_and_a_clear_training_error(shards, 
     config.data.path = str(shards)
     with pytest.raises(ValueError, match="no training prompts"):
         train(config)
+
+
+def test_predicted_patch_for_new_file_and_missing_final_newline_applies_with_git(tmp_path):
+    ctx = {"src/a.py": "x = 1\ny = 2", "src/b.py": "keep = True\n"}
+    out = (
+        "<think>t</think><solution>\n"
+        "```\n### src/a.py\n<<<<<<< SEARCH\ny = 2\n=======\ny = 3\n>>>>>>> REPLACE\n```\n"
+        "```\n### src/new.py\n<<<<<<< SEARCH\n\n=======\nNEW = 1\n>>>>>>> REPLACE\n```\n</solution>"
+    )
+    patch = completion_to_patch(ctx, out)
+    assert "new file mode 100644\n--- /dev/null\n+++ b/src/new.py" in patch
+    assert "\\ No newline at end of file" in patch
+    for path, content in ctx.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(content)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "apply", "-"], cwd=tmp_path, input=patch, text=True, check=True)
+    assert (tmp_path / "src/a.py").read_text() == "x = 1\ny = 3"
+    assert (tmp_path / "src/new.py").read_text() == "NEW = 1"
