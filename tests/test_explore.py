@@ -245,3 +245,16 @@ def test_report_is_one_self_contained_html_with_charts(out, capsys):
     for title in ("Funnel", "Rejection reasons", "Languages", "rl_seed.num_changed_lines"):
         assert f'alt="{title}' in page
     assert "<script" not in page and "http" not in page.split("<body>")[1].split("data:image")[0]
+
+
+def test_documented_queries_run(out):
+    from pathlib import Path
+
+    from swe_corpus.explore import connect
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "exploring.md").read_text()
+    blocks = re.findall(r"```sql\n(.*?)```", doc, re.S)
+    assert len(blocks) >= 10
+    con = connect(str(out))
+    for sql in blocks:
+        con.execute(sql).fetchall()
