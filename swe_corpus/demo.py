@@ -2818,12 +2818,21 @@ class HourFiles:
                 [json.loads(dup)["id"]],
             )
         )
-        # 2. a spliced line that is not JSON (hour 1): the first bytes of a PushEvent, cut mid-string
-        k = self._find(names[1], lambda e: e["type"] == "PushEvent")
+        # 2. a spliced line that is not JSON (hour 1): a partial write of the next event, cut mid-string,
+        #    then the complete event. Its type is a kept one, so a byte-level type check cannot skip it.
+        k = self._find(names[1], lambda e: e["type"] == "IssuesEvent", 1)
         cut = self.hours[names[1]][k][:150]
         self.hours[names[1]].insert(k, cut)
         self.ids[names[1]].insert(k, "")
-        self.damage.append(Damage(f"{names[1]}.json.gz", k + 1, "not_json", "rejected by ingest (not JSON)"))
+        self.damage.append(
+            Damage(
+                f"{names[1]}.json.gz",
+                k + 1,
+                "not_json",
+                "rejected by ingest (not JSON); the complete event on the next line is kept",
+                [self.ids[names[1]][k + 1]],
+            )
+        )
         # 3. two objects on one line (hour 2): a WatchEvent glued to the next kept event
         k = self._find(names[2], lambda e: e["type"] in KEPT_TYPES, 1)
         glued_ids = [self.ids[names[2]][k - 1], self.ids[names[2]][k]]
