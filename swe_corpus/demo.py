@@ -3012,7 +3012,14 @@ def generate(out_dir: str | os.PathLike, seed: int = 0, force: bool = False) -> 
     if world_json.exists() and not force:
         try:
             existing = json.loads(world_json.read_text())
-            if existing.get("seed") == seed and existing.get("generator_version") == GENERATOR_VERSION:
+            complete = all((out / "hours" / f).is_file() for f in existing.get("hour_files", [])) and all(
+                (out / "repos" / f"{r}.git" / "HEAD").is_file() for r in existing.get("repos", {})
+            )
+            if (
+                complete
+                and existing.get("seed") == seed
+                and existing.get("generator_version") == GENERATOR_VERSION
+            ):
                 return existing
         except ValueError:
             pass

@@ -187,3 +187,11 @@ def test_cli_reuses_an_existing_world(worlds, capsys):
     assert cli_main(["demo", "--out", str(a)]) == 0
     assert (a / "world.json").stat().st_mtime_ns == before
     assert world["hours"] in capsys.readouterr().out
+
+
+def test_an_incomplete_world_is_regenerated(worlds):
+    _, _, b, world = worlds  # last test to use world_b
+    victim = b / "hours" / world["hour_files"][0]
+    victim.unlink()
+    again = generate(b)
+    assert victim.is_file() and again["prs"] == world["prs"]
