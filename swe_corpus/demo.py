@@ -3039,6 +3039,19 @@ def generate(out_dir: str | os.PathLike, seed: int = 0, force: bool = False) -> 
     return world
 
 
+def use_demo_world(cfg) -> dict | None:
+    """For `swe-corpus corpus` without hours: generate (or reuse) the demo world and point `cfg`
+    (a `swe_corpus.config.CorpusConfig`) at it. Returns the world manifest, or None when hours are set."""
+    if cfg.ingest.hours:
+        return None
+    world = generate(cfg.demo.demo_dir, seed=cfg.demo.demo_seed)
+    cfg.ingest.hours = world["hours"]
+    cfg.ingest.gharchive_url = world["gharchive_url"]
+    cfg.extract.git_url_template = world["git_url_template"]
+    log.info("no hours given: running on the demo world in %s (%s)", cfg.demo.demo_dir, world["hours"])
+    return world
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="directory for repos/, hours/ and world.json")
     parser.add_argument(

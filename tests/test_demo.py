@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from swe_corpus.cli import main as cli_main
-from swe_corpus.demo import generate
+from swe_corpus.config import CorpusConfig
+from swe_corpus.demo import generate, use_demo_world
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +196,15 @@ def test_an_incomplete_world_is_regenerated(worlds):
     victim.unlink()
     again = generate(b)
     assert victim.is_file() and again["prs"] == world["prs"]
+
+
+def test_corpus_without_hours_points_the_config_at_the_demo_world(worlds):
+    a, world, _, _ = worlds
+    cfg = CorpusConfig()
+    cfg.demo.demo_dir = str(a)
+    assert use_demo_world(cfg)["prs"] == world["prs"]
+    assert cfg.ingest.hours == "2024-05-06-9..2024-05-06-12"
+    assert cfg.ingest.gharchive_url == (a / "hours").resolve().as_uri()
+    assert cfg.extract.git_url_template.format(repo="psf/requests").endswith("/repos/psf/requests.git")
+    cfg.ingest.hours = "2015-01-01-1"
+    assert use_demo_world(cfg) is None and cfg.ingest.hours == "2015-01-01-1"
