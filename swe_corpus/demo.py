@@ -1246,7 +1246,7 @@ def _world() -> tuple[Repo, ...]:
                     Say(
                         35,
                         "ana-costa",
-                        "Could you also assert noon?",
+                        "Nice, this covers both midnight and noon.",
                         "review_comment",
                         path="test/format.test.js",
                     ),
