@@ -141,7 +141,7 @@ class DecideDuplicates(beam.DoFn):
     def process(self, item):
         iid, grouped = item
         prs = sorted(grouped["pr"], key=lambda p: (str(p.get("head_sha")), str(p.get("merge_commit_sha"))))
-        clusters = list(grouped["cluster"])
+        clusters = sorted(grouped["cluster"])
         for extra in prs[1:]:  # the same PR twice in the input: keep one, account for the rest
             _count("dedup:in")
             yield _reject(
