@@ -314,7 +314,7 @@ def hunk_kind(lines: list[str], path: str, config: FilterConfig) -> str | None:
     if any(len(ln) >= config.minified_line_length for ln in body):
         return "minified"
     changed = [ln for ln in body if ln.strip()]
-    if changed and PurePosixPath(path).name.lower() in VERSION_FILES | {"__init__.py"}:
+    if changed and PurePosixPath(path).name.lower() in VERSION_FILES:
         if all(_VERSION_LINE.match(ln) for ln in changed):
             return "version_bump"
     elif changed and all(

@@ -170,6 +170,8 @@ def test_every_verdict(runs):
         )
     )
     assert set(kept) | set(v) == {pr["instance_id"] for pr in world()[0]} and not set(kept) & set(v)
+    trio_and_distinct = {"origin__lib-10", "fork1__lib-3", "fork2__lib-8", "acme__ui-5"}
+    assert trio_and_distinct & set(kept) == {"origin__lib-10", "acme__ui-5"}  # two kept records
     assert kept["origin__lib-10"][:3] == ("origin__lib-10", 3, True)
     assert kept["acme__ui-5"][:4] == ("acme__ui-5", 1, True, None)
     assert kept["acme__docs-2"][3] == "no_code_change"
