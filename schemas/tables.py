@@ -277,6 +277,12 @@ PULL_REQUESTS_EXTRACTED = extend(
             pa.string(),
             "Predictor that produced relevant_files (local, llm, llm_fallback_local).",
         ),
+        f(
+            "root_commits",
+            pa.list_(pa.string()),
+            "Root commits (no parents) of the clone's history, for recognising forks/mirrors/renamed copies "
+            "of benchmark repositories by shared history (decontamination). Null when unknown.",
+        ),
     ],
     "PRs with code recovered from the repository clone; contents are referenced by blob sha into `blobs`.",
 )
