@@ -312,7 +312,7 @@ PULL_REQUESTS_CURATED = extend(
         f(
             "rl_seed_skip_reason",
             pa.string(),
-            "Why a kept PR is not an RL seed (no_linked_issue, not_bug_report, no_code_change, context_too_large).",
+            "Why a kept PR is not an RL seed (no_linked_issue, not_bug_report, no_code_change, context_too_large, missing_content, error).",
         ),
     ],
     "PRs that passed every filter, with their verdict columns.",
