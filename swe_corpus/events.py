@@ -1,0 +1,621 @@
+"""GH Archive hour file -> batches of the flat `events` table (schemas.EVENTS), plus rejections.
+
+Public API (stable; the PR stage and the Beam stage call it):
+
+- ``iter_event_batches(source, source_file=None, batch_size=8192, stats=None)``
+  yields ``(pyarrow.Table with schemas.EVENTS, list[rejected row dict])`` for one hour file.
+  ``source`` is a path or a binary file object, gzip (detected by magic bytes) or plain JSON lines.
+  Nothing larger than one compressed chunk plus one batch is ever held in memory.
+- ``ParseStats``: counters filled while iterating (lines, objects, per-type read/kept, rejects per
+  reason, skipped types, bytes in/out, invalid UTF-8 lines replaced, NUL bytes skipped).
+- ``normalize_event(obj, source_file, line_number)``: one parsed event dict -> one row dict (or
+  ``None`` for a type we do not keep); raises ``ValueError`` for a kept-type event it cannot read.
+- ``KEPT_TYPES``, ``synthesize_event_id(obj)``.
+
+Eras (see NOTES.md section 2), all normalised to one flat shape in UTC:
+``early2011`` (Events-API shape with tiny legacy payloads), ``timeline`` (2012-2014: no ids,
+``repository`` object, string ``actor``, Pacific-time timestamps; ids are synthesized as
+``syn-`` + sha1 of the event's identity fields, so duplicates of one event share an id),
+``events`` (2015+), ``trimmed`` (from 2025-10-07, or any PullRequestEvent whose pull_request is the
+stub without title/user/state: text columns stay null).
+
+Damage handling: a gzip stream that ends early or breaks keeps every line before the break and
+records one ``truncated_gzip`` / ``corrupt_gzip`` rejection for the unreadable remainder; two objects
+on one line (``}{``) are split; NUL padding is skipped (it also separates records); invalid UTF-8 is
+replaced and counted; a line that is not JSON is rejected as ``not_json``; a kept-type event that
+cannot be normalised is rejected as ``malformed_event``.
+
+Speed: the event type is found with a byte-level regex before any JSON parsing, so events of types
+we do not keep (about 3/4 of an hour) are counted and skipped without being parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO, Any
+
+import orjson
+import pyarrow as pa
+
+from schemas.tables import EVENTS
+from swe_corpus.rejects import rejection
+
+try:  # ISA-L: ~1.6x faster than zlib for gzip; same API.
+    from isal import isal_zlib as _zlib
+
+    _ZLIB_ERRORS: tuple[type[BaseException], ...] = (_zlib.error, zlib.error)
+except ImportError:  # pragma: no cover - isal is a declared dependency
+    _zlib = zlib
+    _ZLIB_ERRORS = (zlib.error,)
+
+STAGE = "ingest"
+KEPT_TYPES = frozenset(
+    {
+        "PullRequestEvent",
+        "IssuesEvent",
+        "IssueCommentEvent",
+        "PullRequestReviewCommentEvent",
+        "PullRequestReviewEvent",
+        "ForkEvent",
+    }
+)
+COLUMNS = tuple(EVENTS.names)
+TIMESTAMP_COLUMNS = ("created_at", "item_created_at", "merged_at")
+TRIMMED_SINCE = datetime(2025, 10, 7, tzinfo=UTC)
+EARLY_UNTIL = datetime(2012, 1, 1, tzinfo=UTC)
+CHUNK_BYTES = 1 << 18  # compressed bytes read per step
+
+# `"type":"XEvent"` as written by GH Archive (compact) or by json.dumps (one space).
+_TYPE_RE = re.compile(rb'"type": ?"([A-Za-z]+Event)"')
+_GITHUB_PATH_RE = re.compile(r"^https?://[^/]+/(?:repos/)?([^/]+)/([^/#?]+)(?:/(issues|pull|pulls)/(\d+))?")
+
+
+# --------------------------------------------------------------------------- statistics
+@dataclass
+class ParseStats:
+    """What one or more files held; the Beam stage turns these into metrics, benches print them."""
+
+    files: int = 0
+    bytes_in: int = 0  # compressed (or plain) bytes read
+    bytes_out: int = 0  # decompressed bytes
+    lines: int = 0
+    objects: int = 0  # records entering the funnel: objects/lines read (+1 per unreadable remainder)
+    kept: int = 0
+    skipped_type: int = 0
+    invalid_utf8: int = 0
+    nul_bytes: int = 0
+    read_by_type: Counter = field(default_factory=Counter)
+    kept_by_type: Counter = field(default_factory=Counter)
+    rejected_by_reason: Counter = field(default_factory=Counter)
+
+    def merge(self, other: ParseStats) -> None:
+        for name in ("files", "bytes_in", "bytes_out", "lines", "objects", "kept", "skipped_type"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.invalid_utf8 += other.invalid_utf8
+        self.nul_bytes += other.nul_bytes
+        self.read_by_type.update(other.read_by_type)
+        self.kept_by_type.update(other.kept_by_type)
+        self.rejected_by_reason.update(other.rejected_by_reason)
+
+
+# --------------------------------------------------------------------------- decompression
+class _CountingReader:
+    """Wraps a binary file object and counts bytes read (compressed MB/s in the summary)."""
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw, self.count = raw, 0
+
+    def read(self, n: int) -> bytes:
+        data = self.raw.read(n)
+        self.count += len(data)
+        return data
+
+
+class StreamBreak(Exception):
+    """The compressed stream ended early or is corrupt; everything before it was yielded."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
+def iter_decompressed(raw: IO[bytes], chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Decompressed chunks of a gzip (multi-member aware) or plain stream, raising StreamBreak at a break.
+
+    A hand-driven decompressor rather than GzipFile so that the bytes decoded before a break are
+    always delivered, and memory stays at one chunk whatever the file size.
+    """
+    head = raw.read(chunk_bytes)
+    if head[:2] != b"\x1f\x8b":
+        while head:
+            yield head
+            head = raw.read(chunk_bytes)
+        return
+    dec = _zlib.decompressobj(wbits=31)
+    data = head
+    while True:
+        if not data:
+            data = raw.read(chunk_bytes)
+            if not data:
+                if not dec.eof:
+                    raise StreamBreak("truncated_gzip", "gzip stream ended before its end-of-stream marker")
+                return
+        try:
+            out = dec.decompress(data)
+        except _ZLIB_ERRORS as exc:
+            raise StreamBreak("corrupt_gzip", f"gzip data error: {exc}") from None
+        if out:
+            yield out
+        data = b""
+        if dec.eof:
+            rest = dec.unused_data
+            if not rest:
+                rest = raw.read(chunk_bytes)
+            if not rest.strip(b"\x00"):
+                if not rest:
+                    return
+                continue  # trailing NUL padding after the last member
+            dec = _zlib.decompressobj(wbits=31)  # next gzip member
+            data = rest
+
+
+# --------------------------------------------------------------------------- helpers
+def _ts(value: Any) -> datetime | None:
+    """ISO-8601 (Z or offset, e.g. Timeline's -07:00) -> aware UTC datetime; None when unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        try:  # "2012/06/14 15:01:42 -0700", seen in some Timeline payload timestamps
+            dt = datetime.strptime(value, "%Y/%m/%d %H:%M:%S %z")
+        except ValueError:
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def _d(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _login(user: Any) -> str | None:
+    if isinstance(user, dict):
+        return _str(user.get("login"))
+    return _str(user)
+
+
+def _labels(item: dict) -> list[str] | None:
+    labels = item.get("labels")
+    if not isinstance(labels, list):
+        return None
+    return [lab["name"] for lab in labels if isinstance(lab, dict) and isinstance(lab.get("name"), str)]
+
+
+def _url_parts(url: Any) -> tuple[str | None, int | None, str | None]:
+    """'https://github.com/o/n/pull/12#r3' -> ('o/n', 12, 'pull'); api.github.com/repos/... too."""
+    m = _GITHUB_PATH_RE.match(url) if isinstance(url, str) else None
+    if not m:
+        return None, None, None
+    number = int(m.group(4)) if m.group(4) else None
+    return f"{m.group(1)}/{m.group(2)}", number, m.group(3)
+
+
+def synthesize_event_id(obj: dict) -> str:
+    """Stable id for an event without one: sha1 over its identity fields in canonical JSON.
+
+    Mutable repository statistics (watchers, forks, pushed_at...) are left out so that the same event
+    crawled twice gets the same id and is removed by the PR stage's dedup.
+    """
+    identity = {k: obj.get(k) for k in ("type", "created_at", "actor", "url", "payload")}
+    repo = _d(obj.get("repository")) or _d(obj.get("repo"))
+    identity["repo"] = [repo.get("owner"), repo.get("name"), repo.get("url")]
+    digest = hashlib.sha1(orjson.dumps(identity, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return f"syn-{digest}"
+
+
+# --------------------------------------------------------------------------- normalisation
+def detect_era(obj: dict, created_at: datetime) -> str:
+    """Payload shape of one event (see module docstring)."""
+    if "repository" in obj or isinstance(obj.get("actor"), str):
+        return "timeline"
+    if created_at >= TRIMMED_SINCE:
+        return "trimmed"
+    payload = _d(obj.get("payload"))
+    if created_at < EARLY_UNTIL or "actor_gravatar" in payload:
+        return "early2011"
+    pr = payload.get("pull_request")
+    if isinstance(pr, dict) and "head" in pr and not ({"title", "user", "state"} & pr.keys()):
+        return "trimmed"
+    return "events"
+
+
+def _repo(obj: dict, era: str) -> tuple[str | None, int | None]:
+    if era == "timeline":
+        repo = _d(obj.get("repository"))
+        owner, name = _str(repo.get("owner")), _str(repo.get("name"))
+        if owner and name:
+            return f"{owner}/{name}", _int(repo.get("id"))
+        return _url_parts(repo.get("url") or obj.get("url"))[0], _int(repo.get("id"))
+    repo = _d(obj.get("repo"))
+    name = _str(repo.get("name"))
+    if not name or "/" not in name:
+        name = _url_parts(repo.get("url"))[0] or name
+    return name, _int(repo.get("id"))
+
+
+def _pull_request_fields(row: dict, pr: dict) -> None:
+    base, head = _d(pr.get("base")), _d(pr.get("head"))
+    head_repo = _d(head.get("repo"))
+    head_repo_name = _str(head_repo.get("full_name")) or _url_parts(head_repo.get("url"))[0]
+    user = _d(pr.get("user"))
+    row.update(
+        number=_int(pr.get("number")) if row.get("number") is None else row["number"],
+        is_pull_request=True,
+        title=_str(pr.get("title")),
+        body=_str(pr.get("body")),
+        state=_str(pr.get("state")),
+        item_created_at=_ts(pr.get("created_at")),
+        labels=_labels(pr),
+        merged=pr.get("merged") if isinstance(pr.get("merged"), bool) else None,
+        merged_at=_ts(pr.get("merged_at")),
+        merge_commit_sha=_str(pr.get("merge_commit_sha")),
+        base_sha=_str(base.get("sha")),
+        base_ref=_str(base.get("ref")),
+        head_sha=_str(head.get("sha")),
+        head_ref=_str(head.get("ref")),
+        head_repo_name=head_repo_name,
+        user_login=_login(user),
+        user_type=_str(user.get("type")),
+        author_association=_str(pr.get("author_association")),
+    )
+
+
+def _issue_fields(row: dict, issue: dict) -> None:
+    user = _d(issue.get("user"))
+    row.update(
+        number=_int(issue.get("number")),
+        is_pull_request="pull_request" in issue,
+        title=_str(issue.get("title")),
+        body=_str(issue.get("body")),
+        state=_str(issue.get("state")),
+        item_created_at=_ts(issue.get("created_at")),
+        labels=_labels(issue),
+        user_login=_login(user),
+        user_type=_str(user.get("type")),
+        author_association=_str(issue.get("author_association")),
+    )
+
+
+def _comment_fields(row: dict, comment: dict) -> None:
+    """Comment/review columns; user_* become the comment author's (schema convention)."""
+    user = _d(comment.get("user"))
+    row.update(
+        comment_id=_int(comment.get("id")),
+        comment_body=_str(comment.get("body")),
+        path=_str(comment.get("path")),
+        diff_hunk=_str(comment.get("diff_hunk")),
+        commit_id=_str(comment.get("commit_id")),
+        original_commit_id=_str(comment.get("original_commit_id")),
+    )
+    if user:
+        row.update(
+            user_login=_login(user),
+            user_type=_str(user.get("type")),
+            author_association=_str(comment.get("author_association")),
+        )
+
+
+def _payload_fields(row: dict, etype: str, payload: dict, obj: dict, era: str) -> None:
+    """Type-specific columns; robust to every era's payload (missing parts stay null)."""
+    url_repo, url_number, url_kind = _url_parts(obj.get("url"))
+    row["action"] = _str(payload.get("action"))
+    if etype == "PullRequestEvent":
+        row["number"] = _int(payload.get("number"))
+        _pull_request_fields(row, _d(payload.get("pull_request")))
+        if era == "trimmed":
+            row["merged"] = True if row["action"] == "merged" else None
+    elif etype == "IssuesEvent":
+        issue = payload.get("issue")
+        if isinstance(issue, dict):
+            _issue_fields(row, issue)
+        else:  # early2011/timeline: issue is a bare id
+            row["number"] = _int(payload.get("number")) or url_number
+            row["is_pull_request"] = True if url_kind == "pull" else None
+    elif etype == "IssueCommentEvent":
+        issue = payload.get("issue")
+        if isinstance(issue, dict):
+            _issue_fields(row, issue)
+        else:
+            row["number"] = url_number
+            row["is_pull_request"] = True if url_kind == "pull" else None
+        comment = payload.get("comment")
+        if isinstance(comment, dict):
+            _comment_fields(row, comment)
+        else:  # timeline: {comment_id, issue_id}
+            row["comment_id"] = _int(payload.get("comment_id"))
+    elif etype == "PullRequestReviewCommentEvent":
+        pr = payload.get("pull_request")
+        if isinstance(pr, dict):
+            _pull_request_fields(row, pr)
+        comment = _d(payload.get("comment"))
+        _comment_fields(row, comment)
+        if row.get("number") is None:
+            href = _d(_d(comment.get("_links")).get("pull_request")).get("href")
+            row["number"] = _url_parts(href)[1] or url_number
+            row["is_pull_request"] = True
+    elif etype == "PullRequestReviewEvent":
+        _pull_request_fields(row, _d(payload.get("pull_request")))
+        review = _d(payload.get("review"))
+        _comment_fields(row, review)
+        row["review_state"] = _str(review.get("state"))
+    elif etype == "ForkEvent":
+        forkee = payload.get("forkee")
+        if isinstance(forkee, dict):
+            row["forkee_name"] = _str(forkee.get("full_name"))
+        elif era == "timeline":  # the event url is the new fork's page
+            row["forkee_name"] = url_repo
+    if era == "trimmed":  # text was removed from the archive: never pretend we have it
+        for col in ("title", "body", "user_login", "user_type", "author_association"):
+            row[col] = None if etype == "PullRequestEvent" else row.get(col)
+
+
+def normalize_event(obj: dict, source_file: str, line_number: int | None) -> dict | None:
+    """One parsed GH Archive event -> one EVENTS row dict; None for types we do not keep."""
+    etype = obj.get("type")
+    if etype not in KEPT_TYPES:
+        return None
+    created_at = _ts(obj.get("created_at"))
+    if created_at is None:
+        raise ValueError(f"unreadable created_at {obj.get('created_at')!r}")
+    era = detect_era(obj, created_at)
+    repo_name, repo_id = _repo(obj, era)
+    if not repo_name:
+        raise ValueError("no repository name")
+    raw_id = obj.get("id")
+    event_id = str(raw_id) if isinstance(raw_id, (str, int)) and raw_id != "" else synthesize_event_id(obj)
+    row = {
+        "event_id": event_id,
+        "event_type": etype,
+        "created_at": created_at,
+        "repo_id": repo_id,
+        "repo_name": repo_name,
+        "actor_login": _login(obj.get("actor")),
+        "payload_era": era,
+        "source_file": source_file,
+        "line_number": line_number,
+    }
+    _payload_fields(row, etype, _d(obj.get("payload")), obj, era)
+    return row
+
+
+# --------------------------------------------------------------------------- line parsing
+def _loads_lenient(data: bytes) -> tuple[Any, bool]:
+    """Parse JSON; on invalid UTF-8 (or lone surrogates) replace the bad bytes. -> (obj, replaced)."""
+    try:
+        return orjson.loads(data), False
+    except orjson.JSONDecodeError:
+        text = data.decode("utf-8", "replace")
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            raise
+        if text.encode("utf-8", "surrogatepass") == data:
+            # valid UTF-8 that orjson refused: lone surrogate escapes; re-encode with replacement
+            obj = orjson.loads(json.dumps(obj, ensure_ascii=False).encode("utf-8", "replace"))
+        return obj, True
+
+
+def _split_objects(data: bytes) -> list[bytes] | None:
+    """Split `{...}{...}` (two objects on one line) at a `}{` where both sides parse; None if impossible."""
+    parts: list[bytes] = []
+    start = 0
+    pos = data.find(b"}{")
+    while pos != -1:
+        head = data[start : pos + 1]
+        try:
+            orjson.loads(head)
+        except orjson.JSONDecodeError:
+            try:
+                json.loads(head.decode("utf-8", "replace"))
+            except ValueError:
+                pos = data.find(b"}{", pos + 1)
+                continue
+        parts.append(head)
+        start = pos + 1
+        pos = data.find(b"}{", start)
+    if not parts:
+        return None
+    parts.append(data[start:])
+    return parts
+
+
+class _BatchBuilder:
+    """Accumulates row dicts column-wise and turns them into an EVENTS table."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list] = {name: [] for name in COLUMNS}
+        self.size = 0
+
+    def add(self, row: dict) -> None:
+        get = row.get
+        for name, values in self.columns.items():
+            values.append(get(name))
+        self.size += 1
+
+    def flush(self) -> pa.Table:
+        arrays = [pa.array(self.columns[fld.name], type=fld.type) for fld in EVENTS]
+        table = pa.Table.from_arrays(arrays, schema=EVENTS)
+        self.columns = {name: [] for name in COLUMNS}
+        self.size = 0
+        return table
+
+
+class _HourParser:
+    """Turns the records of one file into kept rows, skips and rejections, updating ParseStats."""
+
+    def __init__(self, source_file: str, stats: ParseStats):
+        self.source_file, self.stats = source_file, stats
+        self.rows: list[dict] = []
+        self.rejected: list[dict] = []
+
+    def reject(self, reason: str, detail: str | None, line_number: int | None, raw: bytes | None) -> None:
+        self.stats.rejected_by_reason[reason] += 1
+        self.rejected.append(
+            rejection(STAGE, reason, detail, source_file=self.source_file, line_number=line_number, raw=raw)
+        )
+
+    def line(self, data: bytes, line_number: int) -> None:
+        """One physical line: may hold NUL padding, one object, or several glued objects."""
+        if b"\x00" in data:
+            self.stats.nul_bytes += data.count(b"\x00")
+            for segment in data.split(b"\x00"):
+                if segment.strip():
+                    self.record(segment.strip(), line_number)
+            return
+        data = data.strip()
+        if data:
+            self.record(data, line_number)
+
+    def record(self, data: bytes, line_number: int) -> None:
+        types = _TYPE_RE.findall(data)
+        if (
+            types
+            and data[0] == 0x7B
+            and data[-1] == 0x7D
+            and not any(t.decode() in KEPT_TYPES for t in types)
+        ):
+            self.stats.objects += 1
+            self.stats.skipped_type += 1
+            self.stats.read_by_type[types[0].decode()] += 1
+            return
+        self.parse(data, line_number)
+
+    def parse(self, data: bytes, line_number: int) -> None:
+        try:
+            obj, replaced = _loads_lenient(data)
+        except ValueError:
+            parts = _split_objects(data) if b"}{" in data else None
+            if parts is None:
+                self.stats.objects += 1
+                self.reject("not_json", "line is not a JSON object", line_number, data)
+                return
+            for part in parts:
+                self.record(part, line_number)
+            return
+        self.stats.objects += 1
+        if replaced:
+            self.stats.invalid_utf8 += 1
+        if not isinstance(obj, dict):
+            self.reject("not_json", "JSON value is not an object", line_number, data)
+            return
+        etype = obj.get("type")
+        self.stats.read_by_type[str(etype)] += 1
+        if etype not in KEPT_TYPES:
+            self.stats.skipped_type += 1
+            return
+        try:
+            row = normalize_event(obj, self.source_file, line_number)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            self.reject("malformed_event", f"{etype}: {exc}", line_number, data)
+            return
+        self.stats.kept += 1
+        self.stats.kept_by_type[etype] += 1
+        self.rows.append(row)
+
+
+def _open(source: str | os.PathLike | IO[bytes]) -> tuple[IO[bytes], bool]:
+    if isinstance(source, (str, os.PathLike)):
+        return open(source, "rb"), True  # noqa: SIM115 - closed by the caller
+    return source, False
+
+
+def iter_event_batches(
+    source: str | os.PathLike | IO[bytes],
+    source_file: str | None = None,
+    batch_size: int = 8192,
+    stats: ParseStats | None = None,
+) -> Iterator[tuple[pa.Table, list[dict]]]:
+    """Stream one GH Archive file into (EVENTS table, rejected rows) batches of <= batch_size events.
+
+    The last batch may hold zero events but still carry rejections; every file yields at least one
+    batch. `source_file` names the file in rows (default: the basename of `source`).
+    """
+    stats = stats if stats is not None else ParseStats()
+    if source_file is None:
+        source_file = os.path.basename(os.fspath(source)) if isinstance(source, (str, os.PathLike)) else "?"
+    raw, owned = _open(source)
+    counting = _CountingReader(raw)
+    parser = _HourParser(source_file, stats)
+    builder = _BatchBuilder()
+    stats.files += 1
+    line_number, rest = 0, b""
+    try:
+        try:
+            for chunk in iter_decompressed(counting):
+                stats.bytes_out += len(chunk)
+                lines = (rest + chunk).split(b"\n") if rest else chunk.split(b"\n")
+                rest = lines.pop()
+                for line in lines:
+                    line_number += 1
+                    parser.line(line, line_number)
+                    if len(parser.rows) >= batch_size:
+                        yield _drain(parser, builder)
+        except StreamBreak as brk:
+            _record_break(parser, brk, rest, line_number + 1)
+            rest = b""
+        if rest:
+            line_number += 1
+            parser.line(rest, line_number)
+        stats.lines += line_number
+        stats.bytes_in += counting.count
+        yield _drain(parser, builder)
+    finally:
+        if owned:
+            raw.close()
+
+
+def _record_break(parser: _HourParser, brk: StreamBreak, tail: bytes, line_number: int) -> None:
+    """A stream break: keep a complete object left before it, and record the unreadable remainder."""
+    stripped = tail.strip(b"\x00 \r\n\t")
+    if stripped:
+        try:
+            orjson.loads(stripped)
+        except orjson.JSONDecodeError:
+            pass
+        else:  # the break fell right after a complete object: keep it
+            parser.line(stripped, line_number)
+            tail, line_number = b"", line_number + 1
+    parser.stats.objects += 1
+    parser.reject(brk.reason, brk.detail, line_number, tail or None)
+
+
+def _drain(parser: _HourParser, builder: _BatchBuilder) -> tuple[pa.Table, list[dict]]:
+    for row in parser.rows:
+        builder.add(row)
+    rejected = parser.rejected
+    parser.rows, parser.rejected = [], []
+    return builder.flush(), rejected
