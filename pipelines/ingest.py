@@ -22,8 +22,8 @@ from schemas.tables import EVENTS, REJECTED
 from swe_corpus.events import STAGE, ParseStats, iter_event_batches
 from swe_corpus.gharchive import (
     DEFAULT_BASE_URL,
-    DownloadError,
     Downloader,
+    DownloadError,
     DownloadStats,
     hour_file,
     hour_location,
@@ -142,18 +142,21 @@ class IngestEvents(beam.PTransform):
         gharchive_url: str = DEFAULT_BASE_URL,
         cache_dir: str = DEFAULT_CACHE_DIR,
         batch_size: int = 8192,
+        max_attempts: int = 6,
+        backoff_s: float = 1.0,
     ):
         super().__init__()
         self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
+        self.download_options = {"max_attempts": max_attempts, "backoff_s": backoff_s}
 
     def expand(self, hours):
         outputs = (
             hours
             | "SpreadHours" >> beam.Reshuffle()
             | "ReadHours"
-            >> beam.ParDo(ReadHourFn(self.gharchive_url, self.cache_dir, self.batch_size)).with_outputs(
-                REJECTED_TAG, main="events"
-            )
+            >> beam.ParDo(
+                ReadHourFn(self.gharchive_url, self.cache_dir, self.batch_size, self.download_options)
+            ).with_outputs(REJECTED_TAG, main="events")
         )
         return {"events": outputs.events, "rejected": outputs[REJECTED_TAG]}
 
@@ -173,6 +176,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="Output directory: writes OUT/events and OUT/rejected.")
     parser.add_argument("--cache-dir", default=DEFAULT_CACHE_DIR, help="Download cache for http(s) bases.")
     parser.add_argument("--batch-size", type=int, default=8192, help="Events per Arrow batch.")
+    parser.add_argument("--max-attempts", type=int, default=6, help="HTTP attempts per hour (retries + 1).")
+    parser.add_argument("--backoff", type=float, default=1.0, help="First retry delay in seconds (doubles).")
 
 
 def build(pipeline: beam.Pipeline, args: argparse.Namespace) -> dict:
@@ -180,7 +185,8 @@ def build(pipeline: beam.Pipeline, args: argparse.Namespace) -> dict:
     out = (
         pipeline
         | "Hours" >> beam.Create(hours)
-        | "Ingest" >> IngestEvents(args.gharchive_url, args.cache_dir, args.batch_size)
+        | "Ingest"
+        >> IngestEvents(args.gharchive_url, args.cache_dir, args.batch_size, args.max_attempts, args.backoff)
     )
     out["events"] | "WriteEvents" >> WriteTable(args.out, "events", EVENTS, batched=True)
     out["rejected"] | "WriteRejected" >> WriteTable(args.out, "rejected", REJECTED)

@@ -8,7 +8,8 @@
   hour is complete by construction and never downloaded twice; bounded retries with exponential backoff
   on connection errors, timeouts, 5xx and 429 (honouring ``Retry-After``); a partial ``.part`` file is
   resumed with an HTTP ``Range`` request when the server answers 206 (restarted on 200); 404 -> ``None``
-  (a gap, recorded by the caller, never an error).
+  (a gap, recorded by the caller, never an error); the 404 of an hour older than two days is cached as
+  ``<file>.gap`` so that a rerun asks the server nothing at all.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ DEFAULT_BASE_URL = "https://data.gharchive.org"
 FIRST_HOUR = datetime(2011, 2, 12, 0, tzinfo=UTC)
 _HOUR_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:-(\d{1,2}))?$")
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+GAP_SETTLED_AFTER = timedelta(days=2)
 
 
 # --------------------------------------------------------------------------- hours
@@ -145,6 +147,11 @@ class Downloader:
         if target.exists():
             self.stats.cache_hits += 1
             return target
+        gap_marker = self.cache / f"{name}.gap"
+        if gap_marker.exists():
+            self.stats.gaps += 1
+            self.stats.cache_hits += 1
+            return None
         url = f"{self.base_url.rstrip('/')}/{name}"
         part = self.cache / f"{name}.part"
         for attempt in range(1, self.max_attempts + 1):
@@ -164,6 +171,8 @@ class Downloader:
                 if status == 404:
                     self.stats.gaps += 1
                     part.unlink(missing_ok=True)
+                    if _settled(hour):  # a recent hour may still be published: ask again next run
+                        gap_marker.write_text(f"404 from {url}\n")
                     return None
                 wait = self._retry_after
                 if status not in RETRY_STATUS:
@@ -201,6 +210,12 @@ class Downloader:
             if expected is not None and written < int(expected):
                 raise requests.exceptions.ChunkedEncodingError(f"short body: {written} of {expected} bytes")
         return 200
+
+
+def _settled(hour: str, now: datetime | None = None) -> bool:
+    """An hour older than GAP_SETTLED_AFTER will not appear any more: its 404 can be cached."""
+    start = _parse_point(hour, end=False)
+    return (now or datetime.now(UTC)) - start > GAP_SETTLED_AFTER
 
 
 def _retry_after(resp: requests.Response) -> float | None:
