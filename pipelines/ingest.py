@@ -69,13 +69,14 @@ class ReadHourFn(beam.DoFn):
     other base is read where it is through Beam FileSystems (local dir, file://, gs://, ...).
     """
 
-    def __init__(self, gharchive_url: str, cache_dir: str, batch_size: int):
+    def __init__(self, gharchive_url: str, cache_dir: str, batch_size: int, download_options: dict):
         self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
+        self.download_options = download_options
 
     def setup(self) -> None:
-        self.downloader = (
-            Downloader(self.gharchive_url, self.cache_dir) if is_http(self.gharchive_url) else None
-        )
+        self.downloader = None
+        if is_http(self.gharchive_url):
+            self.downloader = Downloader(self.gharchive_url, self.cache_dir, **self.download_options)
 
     def process(self, hour: str):
         name = hour_file(hour)

@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import requests
+import urllib3
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,7 @@ class Downloader:
                 requests.ConnectionError,
                 requests.Timeout,
                 requests.exceptions.ChunkedEncodingError,
+                urllib3.exceptions.HTTPError,  # raised by raw.read1: cut body, read timeout
             ) as exc:
                 status, wait = type(exc).__name__, None
             else:
@@ -203,10 +205,12 @@ class Downloader:
             expected = resp.headers.get("Content-Length")
             written = 0
             with open(part, mode) as out:
-                for block in resp.iter_content(self.chunk_bytes):
+                # read1 hands over whatever arrived, so a connection cut mid-body keeps its bytes in
+                # `part` for the next attempt's Range request (iter_content would drop its buffer).
+                while block := resp.raw.read1(self.chunk_bytes, decode_content=False):
                     out.write(block)
                     written += len(block)
-            self.stats.bytes += written
+                    self.stats.bytes += len(block)
             if expected is not None and written < int(expected):
                 raise requests.exceptions.ChunkedEncodingError(f"short body: {written} of {expected} bytes")
         return 200
