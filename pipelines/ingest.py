@@ -225,12 +225,18 @@ def summary(totals: dict[str, int], funnel: dict[str, int], seconds: float) -> s
     return "\n".join(line for line in lines if line)
 
 
-def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
+def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) -> tuple[dict, dict, float]:
+    """Run the standalone stage; -> (ingest:* counters, funnel counters, wall seconds)."""
     start = time.perf_counter()
     pipeline = make_pipeline(extra_args)
     build(pipeline, args)
     result = pipeline.run()
     result.wait_until_finish()
     seconds = time.perf_counter() - start
-    print(summary(counters(result, NAMESPACE), counters(result, FUNNEL), seconds))
+    return counters(result, NAMESPACE), counters(result, FUNNEL), seconds
+
+
+def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
+    totals, funnel, seconds = run_pipeline(args, extra_args)
+    print(summary(totals, funnel, seconds))
     return 0
