@@ -40,8 +40,9 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, Any, TypedDict
 
+import msgspec
 import orjson
 import pyarrow as pa
 
@@ -71,11 +72,94 @@ COLUMNS = tuple(EVENTS.names)
 TIMESTAMP_COLUMNS = ("created_at", "item_created_at", "merged_at")
 TRIMMED_SINCE = datetime(2025, 10, 7, tzinfo=UTC)
 EARLY_UNTIL = datetime(2012, 1, 1, tzinfo=UTC)
-CHUNK_BYTES = 1 << 18  # compressed bytes read per step
+CHUNK_BYTES = 1 << 15  # compressed bytes per step: ~200 KB decompressed stays in cache
+MAX_LINE_BYTES = 64 << 20  # a "line" longer than this is damage, not an event (longest seen: ~32 KB)
+_KEPT_TYPES_BYTES = frozenset(t.encode() for t in KEPT_TYPES)
 
 # `"type":"XEvent"` as written by GH Archive (compact) or by json.dumps (one space).
 _TYPE_RE = re.compile(rb'"type": ?"([A-Za-z]+Event)"')
+_GLUE_RE = re.compile(rb'\}\{"')  # two objects on one line: never valid JSON outside a string
 _GITHUB_PATH_RE = re.compile(r"^https?://[^/]+/(?:repos/)?([^/]+)/([^/#?]+)(?:/(issues|pull|pulls)/(\d+))?")
+
+
+# --------------------------------------------------------------------------- projected decoding
+# The fields normalize_event reads, and nothing else: msgspec skips every other field without building
+# Python objects for it (most of a PullRequestEvent is repository metadata we never use). A line that
+# does not fit these types falls back to the full orjson parse, so the types may stay strict.
+class _User(TypedDict, total=False):
+    login: str | None
+    type: str | None
+
+
+class _RepoRef(TypedDict, total=False):
+    id: int | None
+    full_name: str | None
+    name: str | None
+    url: str | None
+
+
+class _Ref(TypedDict, total=False):
+    ref: str | None
+    sha: str | None
+    repo: _RepoRef | None
+
+
+class _Label(TypedDict, total=False):
+    name: str | None
+
+
+class _Item(TypedDict, total=False):  # an issue or a pull request
+    number: int | None
+    title: str | None
+    body: str | None
+    state: str | None
+    created_at: str | None
+    labels: list[_Label] | None
+    merged: bool | None
+    merged_at: str | None
+    merge_commit_sha: str | None
+    author_association: str | None
+    user: _User | None
+    base: _Ref | None
+    head: _Ref | None
+    pull_request: Any
+
+
+class _Comment(TypedDict, total=False):  # a comment or a review
+    id: int | None
+    body: str | None
+    path: str | None
+    diff_hunk: str | None
+    commit_id: str | None
+    original_commit_id: str | None
+    state: str | None
+    author_association: str | None
+    user: _User | None
+
+
+class _Payload(TypedDict, total=False):
+    action: str | None
+    number: int | None
+    pull_request: _Item | None
+    issue: int | _Item | None
+    comment: _Comment | None
+    review: _Comment | None
+    forkee: int | _RepoRef | None
+    actor_gravatar: str | None
+    comment_id: int | None
+
+
+class _Event(TypedDict, total=False):
+    id: str | int
+    type: str
+    created_at: str
+    actor: str | _User
+    repo: _RepoRef
+    payload: _Payload
+    url: str
+
+
+_PROJECTED = msgspec.json.Decoder(_Event)
 
 
 # --------------------------------------------------------------------------- statistics
@@ -488,6 +572,46 @@ class _HourParser:
             rejection(STAGE, reason, detail, source_file=self.source_file, line_number=line_number, raw=raw)
         )
 
+    def overlong(self, buf: bytes, line_number: int) -> bytes:
+        """A line still without its newline: keep buffering it unless it passed MAX_LINE_BYTES."""
+        if len(buf) <= MAX_LINE_BYTES:
+            return buf
+        self.stats.objects += 1
+        self.reject("line_too_long", f"no newline within {MAX_LINE_BYTES} bytes", line_number, buf)
+        return b""  # the line's remainder then reads as one more unparseable line
+
+    def chunk(self, buf: bytes, line_number: int, size: int | None = None) -> int:
+        """Every line of `buf[:size]` (complete lines only); returns the last line number used.
+
+        Hot loop: lines are found in place and never copied unless they need the slow path; a line
+        whose type (found by regex) is not kept is counted and skipped; a kept line is decoded by the
+        projecting msgspec decoder straight from a memoryview.
+        """
+        find, search, glued, view = buf.find, _TYPE_RE.search, _GLUE_RE.search, memoryview(buf)
+        read_by_type, kept_types = self.stats.read_by_type, _KEPT_TYPES_BYTES
+        pos, size = 0, len(buf) if size is None else size
+        has_nul = find(b"\x00", 0, size) != -1  # NUL padding is rare: look line by line only if present
+        while pos < size:
+            end = find(b"\n", pos)
+            if end == -1:
+                end = size
+            line_number += 1
+            match = None
+            if buf[pos] == 0x7B and buf[end - 1] == 0x7D and not (has_nul and find(b"\x00", pos, end) != -1):
+                match = search(buf, pos, end)  # stops at the first type, near the start in most eras
+            if match is None:
+                self.line(buf[pos:end], line_number)  # padding, blank, odd or typeless lines
+            elif match.group(1) in kept_types:
+                self.decode_kept(view[pos:end], line_number)  # glued objects fail the decode: slow path
+            elif glued(buf, pos, end):
+                self.line(buf[pos:end], line_number)  # a kept event may hide behind a skipped one
+            else:
+                self.stats.objects += 1
+                self.stats.skipped_type += 1
+                read_by_type[match.group(1).decode()] += 1
+            pos = end + 1
+        return line_number
+
     def line(self, data: bytes, line_number: int) -> None:
         """One physical line: may hold NUL padding, one object, or several glued objects."""
         if b"\x00" in data:
@@ -501,20 +625,36 @@ class _HourParser:
             self.record(data, line_number)
 
     def record(self, data: bytes, line_number: int) -> None:
-        types = _TYPE_RE.findall(data)
+        """One candidate object: skip a whole, well-formed object of an unkept type without parsing."""
+        match = _TYPE_RE.search(data)
         if (
-            types
+            match
+            and match.group(1) not in _KEPT_TYPES_BYTES
             and data[0] == 0x7B
             and data[-1] == 0x7D
-            and not any(t.decode() in KEPT_TYPES for t in types)
+            and not _GLUE_RE.search(data)
         ):
             self.stats.objects += 1
             self.stats.skipped_type += 1
-            self.stats.read_by_type[types[0].decode()] += 1
+            self.stats.read_by_type[match.group(1).decode()] += 1
             return
         self.parse(data, line_number)
 
+    def decode_kept(self, data: memoryview, line_number: int) -> None:
+        """Fast path: decode only the fields we use. Anything unusual goes to the lenient full parse."""
+        try:
+            obj = _PROJECTED.decode(data)
+        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+            self.parse(bytes(data), line_number)
+            return
+        if "id" not in obj:  # no id (Timeline): the synthesized id hashes the full payload
+            self.parse(bytes(data), line_number)
+            return
+        self.stats.objects += 1
+        self.accept(obj, line_number, data)
+
     def parse(self, data: bytes, line_number: int) -> None:
+        """Slow path: full, lenient parse of one candidate object (or of glued objects)."""
         try:
             obj, replaced = _loads_lenient(data)
         except ValueError:
@@ -532,6 +672,10 @@ class _HourParser:
         if not isinstance(obj, dict):
             self.reject("not_json", "JSON value is not an object", line_number, data)
             return
+        self.accept(obj, line_number, data)
+
+    def accept(self, obj: dict, line_number: int, data: bytes | memoryview) -> None:
+        """Count a parsed object; keep it as a row, skip its type, or reject it as malformed."""
         etype = obj.get("type")
         self.stats.read_by_type[str(etype)] += 1
         if etype not in KEPT_TYPES:
@@ -540,7 +684,7 @@ class _HourParser:
         try:
             row = normalize_event(obj, self.source_file, line_number)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            self.reject("malformed_event", f"{etype}: {exc}", line_number, data)
+            self.reject("malformed_event", f"{etype}: {exc}", line_number, bytes(data))
             return
         self.stats.kept += 1
         self.stats.kept_by_type[etype] += 1
@@ -577,22 +721,25 @@ def iter_event_batches(
         try:
             for chunk in iter_decompressed(counting):
                 stats.bytes_out += len(chunk)
-                lines = (rest + chunk).split(b"\n") if rest else chunk.split(b"\n")
-                rest = lines.pop()
-                for line in lines:
-                    line_number += 1
-                    parser.line(line, line_number)
-                    if len(parser.rows) >= batch_size:
-                        yield _drain(parser, builder)
+                buf = rest + chunk if rest else chunk
+                cut = buf.rfind(b"\n")
+                if cut == -1:
+                    rest = parser.overlong(buf, line_number + 1)
+                    continue
+                line_number = parser.chunk(buf, line_number, cut + 1)
+                rest = buf[cut + 1 :]
+                while len(parser.rows) >= batch_size:
+                    yield _drain(parser, builder, batch_size)
         except StreamBreak as brk:
             _record_break(parser, brk, rest, line_number + 1)
             rest = b""
         if rest:
-            line_number += 1
-            parser.line(rest, line_number)
+            line_number = parser.chunk(rest, line_number)
         stats.lines += line_number
         stats.bytes_in += counting.count
-        yield _drain(parser, builder)
+        while len(parser.rows) > batch_size:
+            yield _drain(parser, builder, batch_size)
+        yield _drain(parser, builder, batch_size)
     finally:
         if owned:
             raw.close()
@@ -613,9 +760,10 @@ def _record_break(parser: _HourParser, brk: StreamBreak, tail: bytes, line_numbe
     parser.reject(brk.reason, brk.detail, line_number, tail or None)
 
 
-def _drain(parser: _HourParser, builder: _BatchBuilder) -> tuple[pa.Table, list[dict]]:
-    for row in parser.rows:
+def _drain(parser: _HourParser, builder: _BatchBuilder, batch_size: int) -> tuple[pa.Table, list[dict]]:
+    """The next batch of at most batch_size rows, with every rejection recorded so far."""
+    for row in parser.rows[:batch_size]:
         builder.add(row)
     rejected = parser.rejected
-    parser.rows, parser.rejected = [], []
+    parser.rows, parser.rejected = parser.rows[batch_size:], []
     return builder.flush(), rejected
