@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import re
 import zlib
@@ -69,6 +70,7 @@ KEPT_TYPES = frozenset(
     }
 )
 COLUMNS = tuple(EVENTS.names)
+_EMPTY_ROW: dict[str, Any] = dict.fromkeys(COLUMNS)
 TIMESTAMP_COLUMNS = ("created_at", "item_created_at", "merged_at")
 TRIMMED_SINCE = datetime(2025, 10, 7, tzinfo=UTC)
 EARLY_UNTIL = datetime(2012, 1, 1, tzinfo=UTC)
@@ -351,66 +353,61 @@ def _repo(obj: dict, era: str) -> tuple[str | None, int | None]:
     return name, _int(repo.get("id"))
 
 
+def _strings(d: dict, keys: tuple[str, ...]) -> list[str | None]:
+    """Several string fields at once (one call instead of one per field: this is the hot path)."""
+    return [v if v.__class__ is str else None for v in map(d.get, keys)]
+
+
+_PR_STR_COLUMNS = ("title", "body", "state", "merge_commit_sha", "author_association")
+_ISSUE_STR_COLUMNS = ("title", "body", "state", "author_association")
+_COMMENT_STR_COLUMNS = ("comment_body", "path", "diff_hunk", "commit_id", "original_commit_id")
+_COMMENT_STR_KEYS = ("body", "path", "diff_hunk", "commit_id", "original_commit_id")
+_REF_KEYS = ("sha", "ref")
+
+
+def _user_fields(row: dict, user: Any) -> None:
+    if user.__class__ is dict:
+        row["user_login"], row["user_type"] = _strings(user, ("login", "type"))
+    else:
+        row["user_login"] = row["user_type"] = None
+
+
 def _pull_request_fields(row: dict, pr: dict) -> None:
     base, head = _d(pr.get("base")), _d(pr.get("head"))
     head_repo = _d(head.get("repo"))
     head_repo_name = _str(head_repo.get("full_name")) or _url_parts(head_repo.get("url"))[0]
-    user = _d(pr.get("user"))
-    row.update(
-        number=_int(pr.get("number")) if row.get("number") is None else row["number"],
-        is_pull_request=True,
-        title=_str(pr.get("title")),
-        body=_str(pr.get("body")),
-        state=_str(pr.get("state")),
-        item_created_at=_ts(pr.get("created_at")),
-        labels=_labels(pr),
-        merged=pr.get("merged") if isinstance(pr.get("merged"), bool) else None,
-        merged_at=_ts(pr.get("merged_at")),
-        merge_commit_sha=_str(pr.get("merge_commit_sha")),
-        base_sha=_str(base.get("sha")),
-        base_ref=_str(base.get("ref")),
-        head_sha=_str(head.get("sha")),
-        head_ref=_str(head.get("ref")),
-        head_repo_name=head_repo_name,
-        user_login=_login(user),
-        user_type=_str(user.get("type")),
-        author_association=_str(pr.get("author_association")),
-    )
+    merged = pr.get("merged")
+    if row.get("number") is None:
+        row["number"] = _int(pr.get("number"))
+    row.update(zip(_PR_STR_COLUMNS, _strings(pr, _PR_STR_COLUMNS), strict=True))
+    row["base_sha"], row["base_ref"] = _strings(base, _REF_KEYS)
+    row["head_sha"], row["head_ref"] = _strings(head, _REF_KEYS)
+    row["is_pull_request"] = True
+    row["item_created_at"] = _ts(pr.get("created_at"))
+    row["labels"] = _labels(pr)
+    row["merged"] = merged if merged.__class__ is bool else None
+    row["merged_at"] = _ts(pr.get("merged_at"))
+    row["head_repo_name"] = head_repo_name
+    _user_fields(row, pr.get("user"))
 
 
 def _issue_fields(row: dict, issue: dict) -> None:
-    user = _d(issue.get("user"))
-    row.update(
-        number=_int(issue.get("number")),
-        is_pull_request="pull_request" in issue,
-        title=_str(issue.get("title")),
-        body=_str(issue.get("body")),
-        state=_str(issue.get("state")),
-        item_created_at=_ts(issue.get("created_at")),
-        labels=_labels(issue),
-        user_login=_login(user),
-        user_type=_str(user.get("type")),
-        author_association=_str(issue.get("author_association")),
-    )
+    row.update(zip(_ISSUE_STR_COLUMNS, _strings(issue, _ISSUE_STR_COLUMNS), strict=True))
+    row["number"] = _int(issue.get("number"))
+    row["is_pull_request"] = "pull_request" in issue
+    row["item_created_at"] = _ts(issue.get("created_at"))
+    row["labels"] = _labels(issue)
+    _user_fields(row, issue.get("user"))
 
 
 def _comment_fields(row: dict, comment: dict) -> None:
     """Comment/review columns; user_* become the comment author's (schema convention)."""
-    user = _d(comment.get("user"))
-    row.update(
-        comment_id=_int(comment.get("id")),
-        comment_body=_str(comment.get("body")),
-        path=_str(comment.get("path")),
-        diff_hunk=_str(comment.get("diff_hunk")),
-        commit_id=_str(comment.get("commit_id")),
-        original_commit_id=_str(comment.get("original_commit_id")),
-    )
+    row.update(zip(_COMMENT_STR_COLUMNS, _strings(comment, _COMMENT_STR_KEYS), strict=True))
+    row["comment_id"] = _int(comment.get("id"))
+    user = comment.get("user")
     if user:
-        row.update(
-            user_login=_login(user),
-            user_type=_str(user.get("type")),
-            author_association=_str(comment.get("author_association")),
-        )
+        _user_fields(row, user)
+        row["author_association"] = _str(comment.get("author_association"))
 
 
 def _payload_fields(row: dict, etype: str, payload: dict, obj: dict, era: str) -> None:
@@ -481,17 +478,16 @@ def normalize_event(obj: dict, source_file: str, line_number: int | None) -> dic
         raise ValueError("no repository name")
     raw_id = obj.get("id")
     event_id = str(raw_id) if isinstance(raw_id, (str, int)) and raw_id != "" else synthesize_event_id(obj)
-    row = {
-        "event_id": event_id,
-        "event_type": etype,
-        "created_at": created_at,
-        "repo_id": repo_id,
-        "repo_name": repo_name,
-        "actor_login": _login(obj.get("actor")),
-        "payload_era": era,
-        "source_file": source_file,
-        "line_number": line_number,
-    }
+    row = _EMPTY_ROW.copy()  # every column present, so batches are built with C-level itemgetter/zip
+    row["event_id"] = event_id
+    row["event_type"] = etype
+    row["created_at"] = created_at
+    row["repo_id"] = repo_id
+    row["repo_name"] = repo_name
+    row["actor_login"] = _login(obj.get("actor"))
+    row["payload_era"] = era
+    row["source_file"] = source_file
+    row["line_number"] = line_number
     _payload_fields(row, etype, _d(obj.get("payload")), obj, era)
     return row
 
@@ -538,24 +534,21 @@ def _split_objects(data: bytes) -> list[bytes] | None:
 
 
 class _BatchBuilder:
-    """Accumulates row dicts column-wise and turns them into an EVENTS table."""
+    """Turns full row dicts (every EVENTS column as a key) into an EVENTS table, column-wise in C."""
+
+    _values = operator.itemgetter(*COLUMNS)
 
     def __init__(self) -> None:
-        self.columns: dict[str, list] = {name: [] for name in COLUMNS}
-        self.size = 0
+        self.rows: list[dict] = []
 
     def add(self, row: dict) -> None:
-        get = row.get
-        for name, values in self.columns.items():
-            values.append(get(name))
-        self.size += 1
+        self.rows.append(row)
 
     def flush(self) -> pa.Table:
-        arrays = [pa.array(self.columns[fld.name], type=fld.type) for fld in EVENTS]
-        table = pa.Table.from_arrays(arrays, schema=EVENTS)
-        self.columns = {name: [] for name in COLUMNS}
-        self.size = 0
-        return table
+        columns = zip(*map(self._values, self.rows), strict=True) if self.rows else [[] for _ in COLUMNS]
+        arrays = [pa.array(values, type=fld.type) for values, fld in zip(columns, EVENTS, strict=True)]
+        self.rows = []
+        return pa.Table.from_arrays(arrays, schema=EVENTS)
 
 
 class _HourParser:
