@@ -566,9 +566,7 @@ class _HourParser:
         )
 
     def overlong(self, buf: bytes, line_number: int) -> bytes:
-        """A line still without its newline: keep buffering it unless it passed MAX_LINE_BYTES."""
-        if len(buf) <= MAX_LINE_BYTES:
-            return buf
+        """A line longer than MAX_LINE_BYTES and still without its newline: reject it, stop buffering."""
         self.stats.objects += 1
         self.reject("line_too_long", f"no newline within {MAX_LINE_BYTES} bytes", line_number, buf)
         return b""  # the line's remainder then reads as one more unparseable line
@@ -716,11 +714,11 @@ def iter_event_batches(
                 stats.bytes_out += len(chunk)
                 buf = rest + chunk if rest else chunk
                 cut = buf.rfind(b"\n")
-                if cut == -1:
-                    rest = parser.overlong(buf, line_number + 1)
-                    continue
-                line_number = parser.chunk(buf, line_number, cut + 1)
+                if cut != -1:
+                    line_number = parser.chunk(buf, line_number, cut + 1)
                 rest = buf[cut + 1 :]
+                if len(rest) > MAX_LINE_BYTES:
+                    rest = parser.overlong(rest, line_number + 1)
                 while len(parser.rows) >= batch_size:
                     yield _drain(parser, builder, batch_size)
         except StreamBreak as brk:

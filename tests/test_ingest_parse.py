@@ -184,6 +184,24 @@ def test_two_objects_on_one_line_are_split():
     assert rejected == [] and stats.objects == 4
 
 
+def test_kept_event_glued_behind_a_skipped_one_is_found():
+    push = orjson.dumps({"id": "9", "type": "PushEvent", "payload": {"ref": "x{/a}{/b}"}})
+    table, rejected, stats = parse(gz([push + line(1), push]))
+    assert table.column("number").to_pylist() == [1]
+    assert rejected == [] and stats.skipped_type == 2 and stats.objects == 3
+
+
+def test_overlong_line_is_rejected(monkeypatch):
+    import swe_corpus.events as events
+
+    monkeypatch.setattr(events, "MAX_LINE_BYTES", 10_000)
+    plain = b"\n".join([line(0), b'{"x":"' + b"a" * 100_000 + b'"}', line(2)])  # read in 32 KB chunks
+    table, rejected, _ = parse(io.BytesIO(plain))
+    assert table.column("number").to_pylist() == [0, 2]
+    assert {r["reason"] for r in rejected} <= {"line_too_long", "not_json"}
+    assert rejected[0]["reason"] == "line_too_long" and rejected[0]["line_number"] == 2
+
+
 def test_nul_padding_is_skipped():
     padded = [line(0), b"\x00" * 4096, b"\x00" * 10 + line(1), line(2) + b"\x00\x00" + line(3)]
     table, rejected, stats = parse(gz(padded))
