@@ -412,7 +412,8 @@ def _comment_fields(row: dict, comment: dict) -> None:
 
 def _payload_fields(row: dict, etype: str, payload: dict, obj: dict, era: str) -> None:
     """Type-specific columns; robust to every era's payload (missing parts stay null)."""
-    url_repo, url_number, url_kind = _url_parts(obj.get("url"))
+    url = obj.get("url")  # only the Timeline era has one; it supplies what its payloads lack
+    url_repo, url_number, url_kind = _url_parts(url) if url else (None, None, None)
     row["action"] = _str(payload.get("action"))
     if etype == "PullRequestEvent":
         row["number"] = _int(payload.get("number"))
@@ -579,7 +580,7 @@ class _HourParser:
         projecting msgspec decoder straight from a memoryview.
         """
         find, search, glued, view = buf.find, _TYPE_RE.search, _GLUE_RE.search, memoryview(buf)
-        read_by_type, kept_types = self.stats.read_by_type, _KEPT_TYPES_BYTES
+        kept_types, skipped = _KEPT_TYPES_BYTES, []
         pos, size = 0, len(buf) if size is None else size
         has_nul = find(b"\x00", 0, size) != -1  # NUL padding is rare: look line by line only if present
         while pos < size:
@@ -592,15 +593,18 @@ class _HourParser:
                 match = search(buf, pos, end)  # stops at the first type, near the start in most eras
             if match is None:
                 self.line(buf[pos:end], line_number)  # padding, blank, odd or typeless lines
-            elif match.group(1) in kept_types:
+            elif (etype := match.group(1)) in kept_types:
                 self.decode_kept(view[pos:end], line_number)  # glued objects fail the decode: slow path
             elif glued(buf, pos, end):
                 self.line(buf[pos:end], line_number)  # a kept event may hide behind a skipped one
             else:
-                self.stats.objects += 1
-                self.stats.skipped_type += 1
-                read_by_type[match.group(1).decode()] += 1
+                skipped.append(etype)
             pos = end + 1
+        if skipped:
+            self.stats.objects += len(skipped)
+            self.stats.skipped_type += len(skipped)
+            for etype, n in Counter(skipped).items():
+                self.stats.read_by_type[etype.decode()] += n
         return line_number
 
     def line(self, data: bytes, line_number: int) -> None:
