@@ -10,7 +10,7 @@ Public API (stable; the PR stage and the Beam stage call it):
   reason, skipped types, bytes in/out, invalid UTF-8 lines replaced, NUL bytes skipped).
 - ``normalize_event(obj, source_file, line_number)``: one parsed event dict -> one row dict (or
   ``None`` for a type we do not keep); raises ``ValueError`` for a kept-type event it cannot read.
-- ``KEPT_TYPES``, ``synthesize_event_id(obj)``.
+- ``KEPT_TYPES``, ``synthesize_event_id(obj)``, ``iter_decompressed(binary_file)`` (streaming gzip).
 
 Eras (see NOTES.md section 2), all normalised to one flat shape in UTC:
 ``early2011`` (Events-API shape with tiny legacy payloads), ``timeline`` (2012-2014: no ids,
@@ -25,8 +25,11 @@ on one line (``}{``) are split; NUL padding is skipped (it also separates record
 replaced and counted; a line that is not JSON is rejected as ``not_json``; a kept-type event that
 cannot be normalised is rejected as ``malformed_event``.
 
-Speed: the event type is found with a byte-level regex before any JSON parsing, so events of types
-we do not keep (about 3/4 of an hour) are counted and skipped without being parsed.
+Speed: ISA-L decompression in small steps (the chunk stays in cache); lines are found in place; the
+event type is found with a byte-level regex before any JSON parsing, so events of types we do not keep
+(about 3/4 of an hour) are counted and skipped unparsed; kept events are decoded by msgspec with a
+projection of the fields we use (everything else is skipped without building Python objects), with a
+full, lenient orjson parse as the fallback for anything unusual; Arrow columns are built per batch.
 """
 
 from __future__ import annotations
