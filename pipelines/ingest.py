@@ -13,6 +13,7 @@ import os
 import time
 
 import apache_beam as beam
+import requests
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
@@ -82,8 +83,8 @@ class ReadHourFn(beam.DoFn):
         name = hour_file(hour)
         try:
             location = self._locate(hour)
-        except DownloadError as exc:
-            yield from self._file_rejection("download_failed", str(exc), name)
+        except (DownloadError, requests.RequestException, OSError) as exc:  # cache disk full, bad URL...
+            yield from self._file_rejection("download_failed", f"{type(exc).__name__}: {exc}", name)
             return
         if location is None:
             _inc(NAMESPACE, "gaps", 1)

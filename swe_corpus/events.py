@@ -113,6 +113,10 @@ class _Label(TypedDict, total=False):
     name: str | None
 
 
+class _Link(TypedDict, total=False):
+    url: str | None
+
+
 class _Item(TypedDict, total=False):  # an issue or a pull request
     number: int | None
     title: str | None
@@ -127,7 +131,7 @@ class _Item(TypedDict, total=False):  # an issue or a pull request
     user: _User | None
     base: _Ref | None
     head: _Ref | None
-    pull_request: Any
+    pull_request: _Link | None  # present on an issue that is a PR: only its presence is used
 
 
 class _Comment(TypedDict, total=False):  # a comment or a review

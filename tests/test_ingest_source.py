@@ -209,3 +209,16 @@ def test_stage_over_http_then_from_cache(archive, tmp_path, capsys):
             f"select stage, reason, source_file from '{tmp_path / run}/rejected/*.parquet'"
         ).fetchall()
         assert rejected == [("ingest", "gap_404", "2016-03-01-0.json.gz")]
+
+
+def test_stage_records_a_failed_download_and_goes_on(archive, tmp_path, capsys):
+    archive.files = {"2016-03-01-0.json.gz": hour_bytes(10, 0), "2016-03-01-1.json.gz": hour_bytes(10, 1)}
+    archive.fail_first = {"2016-03-01-0.json.gz": [500, 500, 500]}
+    argv = ["ingest", "--hours", "2016-03-01-0..2016-03-01-1", "--gharchive-url", archive.url]
+    argv += ["--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"), "--backoff", "0.01"]
+    assert cli.main([*argv, "--max-attempts", "2"]) == 0
+    assert "download_failed=1" in capsys.readouterr().out
+    rejected = duckdb.sql(f"select reason, source_file from '{tmp_path}/out/rejected/*.parquet'").fetchall()
+    assert rejected == [("download_failed", "2016-03-01-0.json.gz")]
+    events = duckdb.sql(f"select count(*) from '{tmp_path}/out/events/*.parquet'").fetchall()
+    assert events == [(5,)]
