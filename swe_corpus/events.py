@@ -274,20 +274,25 @@ def _ts(value: Any) -> datetime | None:
             return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 with an offset
+        return None
 
 
 def _d(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+_INT64_MAX = 2**63 - 1
+
+
 def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
+    """An int64 column value; anything else (bools, floats, out-of-range numbers) is null."""
+    if value.__class__ is str and value.isdigit():
+        value = int(value)
+    if value.__class__ is int and -_INT64_MAX <= value <= _INT64_MAX:
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
     return None
 
 
@@ -502,19 +507,13 @@ def normalize_event(obj: dict, source_file: str, line_number: int | None) -> dic
 
 # --------------------------------------------------------------------------- line parsing
 def _loads_lenient(data: bytes) -> tuple[Any, bool]:
-    """Parse JSON; on invalid UTF-8 (or lone surrogates) replace the bad bytes. -> (obj, replaced)."""
+    """Parse JSON; on invalid UTF-8 (or lone surrogate escapes) replace the bad parts. -> (obj, replaced)."""
     try:
         return orjson.loads(data), False
     except orjson.JSONDecodeError:
-        text = data.decode("utf-8", "replace")
-        try:
-            obj = json.loads(text)
-        except ValueError:
-            raise
-        if text.encode("utf-8", "surrogatepass") == data:
-            # valid UTF-8 that orjson refused: lone surrogate escapes; re-encode with replacement
-            obj = orjson.loads(json.dumps(obj, ensure_ascii=False).encode("utf-8", "replace"))
-        return obj, True
+        obj = json.loads(data.decode("utf-8", "replace"))  # ValueError here: not JSON at all
+        # The stdlib keeps lone surrogates (from escapes like \ud800) that Arrow cannot store: replace them.
+        return orjson.loads(json.dumps(obj, ensure_ascii=False).encode("utf-8", "replace")), True
 
 
 def _split_objects(data: bytes) -> list[bytes] | None:
@@ -764,8 +763,31 @@ def _record_break(parser: _HourParser, brk: StreamBreak, tail: bytes, line_numbe
 
 def _drain(parser: _HourParser, builder: _BatchBuilder, batch_size: int) -> tuple[pa.Table, list[dict]]:
     """The next batch of at most batch_size rows, with every rejection recorded so far."""
-    for row in parser.rows[:batch_size]:
+    rows = parser.rows[:batch_size]
+    parser.rows = parser.rows[batch_size:]
+    for row in rows:
         builder.add(row)
-    rejected = parser.rejected
-    parser.rows, parser.rejected = parser.rows[batch_size:], []
-    return builder.flush(), rejected
+    try:
+        table = builder.flush()
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        table = _flush_row_by_row(parser, rows)
+    rejected, parser.rejected = parser.rejected, []
+    return table, rejected
+
+
+def _flush_row_by_row(parser: _HourParser, rows: list[dict]) -> pa.Table:
+    """A value Arrow refused: convert rows one by one, rejecting the ones that fail. Never a crash."""
+    good = []
+    for row in rows:
+        try:
+            pa.Table.from_pylist([row], schema=EVENTS)
+        except (pa.ArrowException, OverflowError, TypeError, ValueError) as exc:
+            parser.stats.kept -= 1
+            parser.stats.kept_by_type[row["event_type"]] -= 1
+            parser.reject("malformed_event", f"not storable: {exc}", row["line_number"], None)
+        else:
+            good.append(row)
+    builder = _BatchBuilder()
+    for row in good:
+        builder.add(row)
+    return builder.flush()

@@ -241,6 +241,23 @@ def test_kept_type_without_timestamp_is_rejected():
     assert table.num_rows == 1 and [r["reason"] for r in rejected] == ["malformed_event"]
 
 
+def test_huge_number_is_null_not_a_crash():
+    big = line(1).replace(b'"number":1', b'"number":' + str(2**70).encode())
+    table, rejected, _ = parse(gz([line(0), big]))
+    assert table.column("number").to_pylist() == [0, None] and rejected == []
+
+
+def test_value_arrow_refuses_is_rejected_not_a_crash(monkeypatch):
+    import swe_corpus.events as events
+
+    monkeypatch.setattr(events, "_int", lambda value: value)  # let an out-of-range int reach Arrow
+    big = line(1).replace(b'"number":1', b'"number":' + str(2**70).encode())
+    table, rejected, stats = parse(gz([line(0), big, line(2)]))
+    assert table.column("number").to_pylist() == [0, 2]
+    assert [(r["reason"], r["line_number"]) for r in rejected] == [("malformed_event", 2)]
+    assert stats.kept == 2 and stats.kept_by_type["IssuesEvent"] == 2
+
+
 def test_skipped_types_are_counted_not_parsed():
     push = orjson.dumps({"id": "9", "type": "PushEvent", "payload": {"commits": []}})
     table, rejected, stats = parse(gz([push, line(0)]))
