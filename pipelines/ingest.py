@@ -30,6 +30,7 @@ from swe_corpus.gharchive import (
     hour_location,
     is_http,
     parse_hours,
+    redact,
 )
 from swe_corpus.rejects import rejection
 
@@ -80,7 +81,11 @@ class ReadHourFn(beam.DoFn):
             self.downloader = Downloader(self.gharchive_url, self.cache_dir, **self.download_options)
 
     def process(self, hour: str):
-        name = hour_file(hour)
+        try:
+            name = hour_file(hour)
+        except ValueError as exc:  # not an hour name: recorded, never a crash of the run
+            yield from self._file_rejection("bad_hour", str(exc), str(hour)[:200])
+            return
         try:
             location = self._locate(hour)
         except (DownloadError, requests.RequestException, OSError) as exc:  # cache disk full, bad URL...
@@ -88,7 +93,7 @@ class ReadHourFn(beam.DoFn):
             return
         if location is None:
             _inc(NAMESPACE, "gaps", 1)
-            where = hour_location(self.gharchive_url, hour)
+            where = redact(hour_location(self.gharchive_url, hour))
             yield from self._file_rejection("gap_404", f"no such hour in the archive: {where}", name)
             return
         stats = ParseStats()

@@ -98,6 +98,17 @@ def local_path(base: str) -> str:
     return base
 
 
+def redact(url: str) -> str:
+    """A URL safe for logs and `rejected` rows: no user:password@ and no query (signed-URL tokens)."""
+    parts = urlparse(url)
+    if not parts.scheme or not parts.netloc:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return parts._replace(netloc=host, query="", fragment="").geturl()
+
+
 def hour_location(base: str, hour: str) -> str:
     """Where one hour lives under `base` (URL, file://, local directory or Beam FileSystems path)."""
     base = base if is_http(base) else local_path(base)
@@ -154,6 +165,7 @@ class Downloader:
             self.stats.cache_hits += 1
             return None
         url = f"{self.base_url.rstrip('/')}/{name}"
+        shown = redact(url)
         part = self.cache / f"{name}.part"
         for attempt in range(1, self.max_attempts + 1):
             try:
@@ -174,19 +186,19 @@ class Downloader:
                     self.stats.gaps += 1
                     part.unlink(missing_ok=True)
                     if _settled(hour):  # a recent hour may still be published: ask again next run
-                        gap_marker.write_text(f"404 from {url}\n")
+                        gap_marker.write_text(f"404 from {shown}\n")
                     return None
                 wait = self._retry_after
                 if status not in RETRY_STATUS:
-                    raise DownloadError(f"{url}: HTTP {status}")
+                    raise DownloadError(f"{shown}: HTTP {status}")
             self.stats.errors[str(status)] = self.stats.errors.get(str(status), 0) + 1
             if attempt == self.max_attempts:
                 break
             self.stats.retries += 1
             delay = wait if wait is not None else min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1))
-            log.warning("%s: %s, retry %d/%d in %.1fs", url, status, attempt, self.max_attempts - 1, delay)
+            log.warning("%s: %s, retry %d/%d in %.1fs", shown, status, attempt, self.max_attempts - 1, delay)
             time.sleep(delay)
-        raise DownloadError(f"{url}: gave up after {self.max_attempts} attempts (last: {status})")
+        raise DownloadError(f"{shown}: gave up after {self.max_attempts} attempts (last: {status})")
 
     def _attempt(self, url: str, part: Path) -> int:
         """One GET into `part` (resuming it with Range when it has bytes). 200 means `part` is complete."""

@@ -84,3 +84,20 @@ def test_funnel_invariant_and_per_type_counters(real_run):
     assert funnel["ingest:kept"] == n_events == sum(v for k, v in totals.items() if k.startswith("kept:"))
     assert funnel["ingest:in"] - rejected == sum(v for k, v in totals.items() if k.startswith("read:"))
     assert totals["read:PushEvent"] > 0 and "kept:PushEvent" not in totals
+
+
+def test_composite_records_a_bad_hour_name(shared_data):
+    """IngestEvents inside a larger pipeline: a bad element is a rejected row, not a failed run."""
+    import apache_beam as beam
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from pipelines.common import make_pipeline
+    from pipelines.ingest import IngestEvents
+
+    with make_pipeline([]) as p:
+        out = p | beam.Create(["2011-02-15-0", "not-an-hour"]) | IngestEvents(str(shared_data / "gharchive"))
+        assert_that(
+            out["events"] | beam.Map(lambda t: t.num_rows) | beam.CombineGlobally(sum), equal_to([146])
+        )
+        reasons = out["rejected"] | "Reasons" >> beam.Map(lambda r: (r["reason"], r["source_file"]))
+        assert_that(reasons, equal_to([("bad_hour", "not-an-hour")]), label="CheckRejected")

@@ -18,6 +18,7 @@ from swe_corpus.gharchive import (
     hour_file,
     hour_location,
     parse_hours,
+    redact,
 )
 
 # --------------------------------------------------------------------------- hours
@@ -54,6 +55,13 @@ def test_locations_never_zero_pad():
     )
     assert hour_location("/data/gh", "2015-01-01-0") == "/data/gh/2015-01-01-0.json.gz"
     assert hour_location("gs://bucket/gh", "2015-01-01-0") == "gs://bucket/gh/2015-01-01-0.json.gz"
+
+
+def test_urls_are_redacted_for_logs_and_rows():
+    assert redact("https://user:tok@example.org:8443/a/2015-01-01-0.json.gz?sig=abc") == (
+        "https://example.org:8443/a/2015-01-01-0.json.gz"
+    )
+    assert redact("/local/dir/2015-01-01-0.json.gz") == "/local/dir/2015-01-01-0.json.gz"
 
 
 # --------------------------------------------------------------------------- HTTP server
