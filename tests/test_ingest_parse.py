@@ -90,6 +90,11 @@ def test_real_hour_keeps_exactly_the_kept_events(real, name):
     assert Counter(table.column("event_type").to_pylist()) == expected
     assert rejected == []
     assert stats.objects == len(raw_lines) == stats.kept + stats.skipped_type
+    raw_ids = sorted(
+        str(e["id"]) for e in map(json.loads, raw_lines) if e["type"] in KEPT_TYPES and "id" in e
+    )
+    if raw_ids:  # eras with ids: exactly the raw events, by id
+        assert sorted(table.column("event_id").to_pylist()) == raw_ids
     # Duplicates (the 2012 hour holds one event twice, keys reordered) share one id.
     assert len(set(table.column("event_id").to_pylist())) == raw_distinct_events(raw_lines)
     assert table.column("repo_name").null_count == 0
