@@ -118,7 +118,7 @@ def make_handler(archive: Archive):
 def archive():
     arch = Archive()
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(arch))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     arch.url = f"http://127.0.0.1:{server.server_address[1]}"
     yield arch
