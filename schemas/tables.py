@@ -58,7 +58,7 @@ EVENTS = schema(
         f(
             "event_id",
             pa.string(),
-            "GH Archive event id; for eras without ids, a stable id 'syn-' + sha1 of the canonical raw event.",
+            "GH Archive event id; for eras without ids (Timeline), a stable 'syn-' + sha1 of the event's identity fields (type, created_at, actor, url, payload, repository) in canonical JSON: duplicates share it.",
             False,
         ),
         f(

@@ -1,0 +1,248 @@
+"""Beam stage: GH Archive hour names -> `events` (pyarrow Tables of schemas.EVENTS) + `rejected` rows.
+
+`IngestEvents(gharchive_url, cache_dir)` is the composite used inside the corpus pipeline; `run()` is
+`swe-corpus ingest --hours H --gharchive-url U --out DIR [--cache-dir C]`. One element per hour file
+and one output element per batch of events: parsing is done by `swe_corpus.events.iter_event_batches`.
+Events are not deduplicated here (the PR stage drops duplicate event_ids while grouping).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import apache_beam as beam
+import requests
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from pipelines.common import WriteTable, counters, make_pipeline
+from schemas.tables import EVENTS, REJECTED
+from swe_corpus.events import STAGE, ParseStats, iter_event_batches
+from swe_corpus.gharchive import (
+    DEFAULT_BASE_URL,
+    Downloader,
+    DownloadError,
+    DownloadStats,
+    hour_file,
+    hour_location,
+    is_http,
+    parse_hours,
+    redact,
+)
+from swe_corpus.rejects import rejection
+
+FUNNEL = "funnel"
+NAMESPACE = "ingest"
+REJECTED_TAG = "rejected"
+DEFAULT_CACHE_DIR = os.path.join(
+    os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "swe-corpus", "gharchive"
+)
+
+
+def _inc(namespace: str, name: str, value: int) -> None:
+    if value:
+        Metrics.counter(namespace, name).inc(value)
+
+
+def report_parse_stats(stats: ParseStats) -> None:
+    """ParseStats of one file -> funnel counters (ingest:in/kept/skipped_type/rejected:*) and ingest:*."""
+    _inc(FUNNEL, f"{STAGE}:in", stats.objects)
+    _inc(FUNNEL, f"{STAGE}:kept", stats.kept)
+    _inc(FUNNEL, f"{STAGE}:skipped_type", stats.skipped_type)
+    for reason, n in stats.rejected_by_reason.items():
+        _inc(FUNNEL, f"{STAGE}:rejected:{reason}", n)
+    for name in ("files", "bytes_in", "bytes_out", "lines"):
+        _inc(NAMESPACE, name, getattr(stats, name))
+    _inc(NAMESPACE, "invalid_utf8_replaced", stats.invalid_utf8)
+    _inc(NAMESPACE, "nul_bytes_skipped", stats.nul_bytes)
+    for etype, n in stats.read_by_type.items():
+        _inc(NAMESPACE, f"read:{etype}", n)
+    for etype, n in stats.kept_by_type.items():
+        _inc(NAMESPACE, f"kept:{etype}", n)
+
+
+class ReadHourFn(beam.DoFn):
+    """One hour name -> event Tables (main output) and rejected rows (tagged `rejected`).
+
+    HTTP bases go through a `Downloader` (cache + retries, created once per worker in `setup`); any
+    other base is read where it is through Beam FileSystems (local dir, file://, gs://, ...).
+    """
+
+    def __init__(self, gharchive_url: str, cache_dir: str, batch_size: int, download_options: dict):
+        self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
+        self.download_options = download_options
+
+    def setup(self) -> None:
+        self.downloader = None
+        if is_http(self.gharchive_url):
+            self.downloader = Downloader(self.gharchive_url, self.cache_dir, **self.download_options)
+
+    def process(self, hour: str):
+        try:
+            name = hour_file(hour)
+        except ValueError as exc:  # not an hour name: recorded, never a crash of the run
+            yield from self._file_rejection("bad_hour", str(exc), str(hour)[:200])
+            return
+        try:
+            location = self._locate(hour)
+        except (DownloadError, requests.RequestException, OSError) as exc:  # cache disk full, bad URL...
+            yield from self._file_rejection("download_failed", f"{type(exc).__name__}: {exc}", name)
+            return
+        if location is None:
+            _inc(NAMESPACE, "gaps", 1)
+            where = redact(hour_location(self.gharchive_url, hour))
+            yield from self._file_rejection("gap_404", f"no such hour in the archive: {where}", name)
+            return
+        stats = ParseStats()
+        try:
+            with self._open(location) as fileobj:
+                for table, rejected in iter_event_batches(fileobj, name, self.batch_size, stats):
+                    if table.num_rows:
+                        yield table
+                    for row in rejected:
+                        yield beam.pvalue.TaggedOutput(REJECTED_TAG, row)
+        except OSError as exc:  # the file vanished or the filesystem failed mid-read
+            stats.objects += 1
+            stats.rejected_by_reason["read_failed"] += 1
+            yield beam.pvalue.TaggedOutput(
+                REJECTED_TAG, rejection(STAGE, "read_failed", str(exc), source_file=name)
+            )
+        report_parse_stats(stats)
+
+    def _locate(self, hour: str) -> str | None:
+        if self.downloader is not None:
+            before = DownloadStats(**vars(self.downloader.stats))
+            try:
+                path = self.downloader.fetch(hour)
+            finally:
+                self._report_downloads(before, self.downloader.stats)
+            return None if path is None else str(path)
+        location = hour_location(self.gharchive_url, hour)
+        return location if FileSystems.exists(location) else None
+
+    @staticmethod
+    def _open(location: str):
+        if os.path.isfile(location):
+            return open(location, "rb")  # noqa: SIM115 - used as a context manager by the caller
+        return FileSystems.open(location, compression_type=CompressionTypes.UNCOMPRESSED)
+
+    @staticmethod
+    def _report_downloads(before: DownloadStats, after: DownloadStats) -> None:
+        for name in ("downloaded", "cache_hits", "retries", "resumed", "bytes"):
+            _inc(NAMESPACE, f"download_{name}", getattr(after, name) - getattr(before, name))
+
+    @staticmethod
+    def _file_rejection(reason: str, detail: str, name: str):
+        _inc(FUNNEL, f"{STAGE}:in", 1)
+        _inc(FUNNEL, f"{STAGE}:rejected:{reason}", 1)
+        yield beam.pvalue.TaggedOutput(REJECTED_TAG, rejection(STAGE, reason, detail, source_file=name))
+
+
+class IngestEvents(beam.PTransform):
+    """PCollection[str hour name] -> {"events": PCollection[pa.Table EVENTS], "rejected": PCollection[dict]}."""
+
+    def __init__(
+        self,
+        gharchive_url: str = DEFAULT_BASE_URL,
+        cache_dir: str = DEFAULT_CACHE_DIR,
+        batch_size: int = 8192,
+        max_attempts: int = 6,
+        backoff_s: float = 1.0,
+    ):
+        super().__init__()
+        self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
+        self.download_options = {"max_attempts": max_attempts, "backoff_s": backoff_s}
+
+    def expand(self, hours):
+        outputs = (
+            hours
+            | "SpreadHours" >> beam.Reshuffle()
+            | "ReadHours"
+            >> beam.ParDo(
+                ReadHourFn(self.gharchive_url, self.cache_dir, self.batch_size, self.download_options)
+            ).with_outputs(REJECTED_TAG, main="events")
+        )
+        return {"events": outputs.events, "rejected": outputs[REJECTED_TAG]}
+
+
+# --------------------------------------------------------------------------- CLI
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--hours",
+        required=True,
+        help="Hours to read: 2015-01-01-0..2015-01-01-23, 2015-01-01-5, 2015-01-01 (whole day), comma-separated.",
+    )
+    parser.add_argument(
+        "--gharchive-url",
+        default=DEFAULT_BASE_URL,
+        help="Archive base: https URL (downloaded into --cache-dir), file:// URL, local dir or gs:// path.",
+    )
+    parser.add_argument("--out", required=True, help="Output directory: writes OUT/events and OUT/rejected.")
+    parser.add_argument("--cache-dir", default=DEFAULT_CACHE_DIR, help="Download cache for http(s) bases.")
+    parser.add_argument("--batch-size", type=int, default=8192, help="Events per Arrow batch.")
+    parser.add_argument("--max-attempts", type=int, default=6, help="HTTP attempts per hour (retries + 1).")
+    parser.add_argument("--backoff", type=float, default=1.0, help="First retry delay in seconds (doubles).")
+
+
+def build(pipeline: beam.Pipeline, args: argparse.Namespace) -> dict:
+    hours = parse_hours(args.hours)
+    out = (
+        pipeline
+        | "Hours" >> beam.Create(hours)
+        | "Ingest"
+        >> IngestEvents(args.gharchive_url, args.cache_dir, args.batch_size, args.max_attempts, args.backoff)
+    )
+    out["events"] | "WriteEvents" >> WriteTable(args.out, "events", EVENTS, batched=True)
+    out["rejected"] | "WriteRejected" >> WriteTable(args.out, "rejected", REJECTED)
+    return out
+
+
+def summary(totals: dict[str, int], funnel: dict[str, int], seconds: float) -> str:
+    """Human summary: files, gaps, events read and kept per type, rejects per reason, MB/s."""
+    mb_in, mb_out = totals.get("bytes_in", 0) / 1e6, totals.get("bytes_out", 0) / 1e6
+    lines = [
+        f"ingest: {totals.get('files', 0)} files, {totals.get('gaps', 0)} gaps, "
+        f"{funnel.get(f'{STAGE}:in', 0)} records in, {funnel.get(f'{STAGE}:kept', 0)} kept, "
+        f"{funnel.get(f'{STAGE}:skipped_type', 0)} skipped (type), in {seconds:.1f}s",
+        f"  throughput: {mb_in / seconds:.1f} MB/s compressed, {mb_out / seconds:.1f} MB/s decompressed"
+        if seconds > 0
+        else "",
+        "  events read / kept per type:",
+    ]
+    types = sorted({k.split(":", 1)[1] for k in totals if k.startswith(("read:", "kept:"))})
+    for etype in types:
+        lines.append(
+            f"    {etype:<32} {totals.get('read:' + etype, 0):>10} {totals.get('kept:' + etype, 0):>10}"
+        )
+    rejects = {k.rsplit(":", 1)[1]: v for k, v in funnel.items() if k.startswith(f"{STAGE}:rejected:")}
+    lines.append(
+        "  rejected per reason: " + (", ".join(f"{r}={n}" for r, n in sorted(rejects.items())) or "none")
+    )
+    extra = {
+        k: v
+        for k, v in totals.items()
+        if k.startswith("download_") or k in ("invalid_utf8_replaced", "nul_bytes_skipped")
+    }
+    if extra:
+        lines.append("  " + ", ".join(f"{k}={v}" for k, v in sorted(extra.items())))
+    return "\n".join(line for line in lines if line)
+
+
+def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) -> tuple[dict, dict, float]:
+    """Run the standalone stage; -> (ingest:* counters, funnel counters, wall seconds)."""
+    start = time.perf_counter()
+    pipeline = make_pipeline(extra_args)
+    build(pipeline, args)
+    result = pipeline.run()
+    result.wait_until_finish()
+    seconds = time.perf_counter() - start
+    return counters(result, NAMESPACE), counters(result, FUNNEL), seconds
+
+
+def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
+    totals, funnel, seconds = run_pipeline(args, extra_args)
+    print(summary(totals, funnel, seconds))
+    return 0

@@ -1,0 +1,793 @@
+"""GH Archive hour file -> batches of the flat `events` table (schemas.EVENTS), plus rejections.
+
+Public API (stable; the PR stage and the Beam stage call it):
+
+- ``iter_event_batches(source, source_file=None, batch_size=8192, stats=None)``
+  yields ``(pyarrow.Table with schemas.EVENTS, list[rejected row dict])`` for one hour file.
+  ``source`` is a path or a binary file object, gzip (detected by magic bytes) or plain JSON lines.
+  Nothing larger than one compressed chunk plus one batch is ever held in memory.
+- ``ParseStats``: counters filled while iterating (lines, objects, per-type read/kept, rejects per
+  reason, skipped types, bytes in/out, invalid UTF-8 lines replaced, NUL bytes skipped).
+- ``normalize_event(obj, source_file, line_number)``: one parsed event dict -> one row dict (or
+  ``None`` for a type we do not keep); raises ``ValueError`` for a kept-type event it cannot read.
+- ``KEPT_TYPES``, ``synthesize_event_id(obj)``, ``iter_decompressed(binary_file)`` (streaming gzip).
+
+Eras (see NOTES.md section 2), all normalised to one flat shape in UTC:
+``early2011`` (Events-API shape with tiny legacy payloads), ``timeline`` (2012-2014: no ids,
+``repository`` object, string ``actor``, Pacific-time timestamps; ids are synthesized as
+``syn-`` + sha1 of the event's identity fields, so duplicates of one event share an id),
+``events`` (2015+), ``trimmed`` (from 2025-10-07, or any PullRequestEvent whose pull_request is the
+stub without title/user/state: text columns stay null).
+
+Damage handling: a gzip stream that ends early or breaks keeps every line before the break and
+records one ``truncated_gzip`` / ``corrupt_gzip`` rejection for the unreadable remainder; two objects
+on one line (``}{``) are split; NUL padding is skipped (it also separates records); invalid UTF-8 is
+replaced and counted; a line that is not JSON is rejected as ``not_json``; a kept-type event that
+cannot be normalised is rejected as ``malformed_event``.
+
+Speed: ISA-L decompression in small steps (the chunk stays in cache); lines are found in place; the
+event type is found with a byte-level regex before any JSON parsing, so events of types we do not keep
+(about 3/4 of an hour) are counted and skipped unparsed; kept events are decoded by msgspec with a
+projection of the fields we use (everything else is skipped without building Python objects), with a
+full, lenient orjson parse as the fallback for anything unusual; Arrow columns are built per batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import operator
+import os
+import re
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO, Any, TypedDict
+
+import msgspec
+import orjson
+import pyarrow as pa
+
+from schemas.tables import EVENTS
+from swe_corpus.rejects import rejection
+
+try:  # ISA-L: ~1.6x faster than zlib for gzip; same API.
+    from isal import isal_zlib as _zlib
+
+    _ZLIB_ERRORS: tuple[type[BaseException], ...] = (_zlib.error, zlib.error)
+except ImportError:  # pragma: no cover - isal is a declared dependency
+    _zlib = zlib
+    _ZLIB_ERRORS = (zlib.error,)
+
+STAGE = "ingest"
+KEPT_TYPES = frozenset(
+    {
+        "PullRequestEvent",
+        "IssuesEvent",
+        "IssueCommentEvent",
+        "PullRequestReviewCommentEvent",
+        "PullRequestReviewEvent",
+        "ForkEvent",
+    }
+)
+COLUMNS = tuple(EVENTS.names)
+_EMPTY_ROW: dict[str, Any] = dict.fromkeys(COLUMNS)
+TIMESTAMP_COLUMNS = ("created_at", "item_created_at", "merged_at")
+TRIMMED_SINCE = datetime(2025, 10, 7, tzinfo=UTC)
+EARLY_UNTIL = datetime(2012, 1, 1, tzinfo=UTC)
+CHUNK_BYTES = 1 << 15  # compressed bytes per step: ~200 KB decompressed stays in cache
+MAX_LINE_BYTES = 64 << 20  # a "line" longer than this is damage, not an event (longest seen: ~32 KB)
+_KEPT_TYPES_BYTES = frozenset(t.encode() for t in KEPT_TYPES)
+
+# `"type":"XEvent"` as written by GH Archive (compact) or by json.dumps (one space).
+_TYPE_RE = re.compile(rb'"type": ?"([A-Za-z]+Event)"')
+_GLUE_RE = re.compile(rb'\}\{"')  # two objects on one line: never valid JSON outside a string
+_GITHUB_PATH_RE = re.compile(r"^https?://[^/]+/(?:repos/)?([^/]+)/([^/#?]+)(?:/(issues|pull|pulls)/(\d+))?")
+
+
+# --------------------------------------------------------------------------- projected decoding
+# The fields normalize_event reads, and nothing else: msgspec skips every other field without building
+# Python objects for it (most of a PullRequestEvent is repository metadata we never use). A line that
+# does not fit these types falls back to the full orjson parse, so the types may stay strict.
+class _User(TypedDict, total=False):
+    login: str | None
+    type: str | None
+
+
+class _RepoRef(TypedDict, total=False):
+    id: int | None
+    full_name: str | None
+    name: str | None
+    url: str | None
+
+
+class _Ref(TypedDict, total=False):
+    ref: str | None
+    sha: str | None
+    repo: _RepoRef | None
+
+
+class _Label(TypedDict, total=False):
+    name: str | None
+
+
+class _Link(TypedDict, total=False):
+    url: str | None
+
+
+class _Item(TypedDict, total=False):  # an issue or a pull request
+    number: int | None
+    title: str | None
+    body: str | None
+    state: str | None
+    created_at: str | None
+    labels: list[_Label] | None
+    merged: bool | None
+    merged_at: str | None
+    merge_commit_sha: str | None
+    author_association: str | None
+    user: _User | None
+    base: _Ref | None
+    head: _Ref | None
+    pull_request: _Link | None  # present on an issue that is a PR: only its presence is used
+
+
+class _Comment(TypedDict, total=False):  # a comment or a review
+    id: int | None
+    body: str | None
+    path: str | None
+    diff_hunk: str | None
+    commit_id: str | None
+    original_commit_id: str | None
+    state: str | None
+    author_association: str | None
+    user: _User | None
+
+
+class _Payload(TypedDict, total=False):
+    action: str | None
+    number: int | None
+    pull_request: _Item | None
+    issue: int | _Item | None
+    comment: _Comment | None
+    review: _Comment | None
+    forkee: int | _RepoRef | None
+    actor_gravatar: str | None
+    comment_id: int | None
+
+
+class _Event(TypedDict, total=False):
+    id: str | int
+    type: str
+    created_at: str
+    actor: str | _User
+    repo: _RepoRef
+    payload: _Payload
+    url: str
+
+
+_PROJECTED = msgspec.json.Decoder(_Event)
+
+
+# --------------------------------------------------------------------------- statistics
+@dataclass
+class ParseStats:
+    """What one or more files held; the Beam stage turns these into metrics, benches print them."""
+
+    files: int = 0
+    bytes_in: int = 0  # compressed (or plain) bytes read
+    bytes_out: int = 0  # decompressed bytes
+    lines: int = 0
+    objects: int = 0  # records entering the funnel: objects/lines read (+1 per unreadable remainder)
+    kept: int = 0
+    skipped_type: int = 0
+    invalid_utf8: int = 0
+    nul_bytes: int = 0
+    read_by_type: Counter = field(default_factory=Counter)
+    kept_by_type: Counter = field(default_factory=Counter)
+    rejected_by_reason: Counter = field(default_factory=Counter)
+
+    def merge(self, other: ParseStats) -> None:
+        for name in ("files", "bytes_in", "bytes_out", "lines", "objects", "kept", "skipped_type"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.invalid_utf8 += other.invalid_utf8
+        self.nul_bytes += other.nul_bytes
+        self.read_by_type.update(other.read_by_type)
+        self.kept_by_type.update(other.kept_by_type)
+        self.rejected_by_reason.update(other.rejected_by_reason)
+
+
+# --------------------------------------------------------------------------- decompression
+class _CountingReader:
+    """Wraps a binary file object and counts bytes read (compressed MB/s in the summary)."""
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw, self.count = raw, 0
+
+    def read(self, n: int) -> bytes:
+        data = self.raw.read(n)
+        self.count += len(data)
+        return data
+
+
+class StreamBreak(Exception):
+    """The compressed stream ended early or is corrupt; everything before it was yielded."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
+def iter_decompressed(raw: IO[bytes], chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Decompressed chunks of a gzip (multi-member aware) or plain stream, raising StreamBreak at a break.
+
+    A hand-driven decompressor rather than GzipFile so that the bytes decoded before a break are
+    always delivered, and memory stays at one chunk whatever the file size.
+    """
+    head = raw.read(chunk_bytes)
+    if head[:2] != b"\x1f\x8b":
+        while head:
+            yield head
+            head = raw.read(chunk_bytes)
+        return
+    dec = _zlib.decompressobj(wbits=31)
+    data = head
+    while True:
+        if not data:
+            data = raw.read(chunk_bytes)
+            if not data:
+                if not dec.eof:
+                    raise StreamBreak("truncated_gzip", "gzip stream ended before its end-of-stream marker")
+                return
+        try:
+            out = dec.decompress(data)
+        except _ZLIB_ERRORS as exc:
+            raise StreamBreak("corrupt_gzip", f"gzip data error: {exc}") from None
+        if out:
+            yield out
+        data = b""
+        if dec.eof:
+            rest = dec.unused_data
+            if not rest:
+                rest = raw.read(chunk_bytes)
+            if not rest.strip(b"\x00"):
+                if not rest:
+                    return
+                continue  # trailing NUL padding after the last member
+            dec = _zlib.decompressobj(wbits=31)  # next gzip member
+            data = rest
+
+
+# --------------------------------------------------------------------------- helpers
+def _ts(value: Any) -> datetime | None:
+    """ISO-8601 (Z or offset, e.g. Timeline's -07:00) -> aware UTC datetime; None when unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        try:  # "2012/06/14 15:01:42 -0700", seen in some Timeline payload timestamps
+            dt = datetime.strptime(value, "%Y/%m/%d %H:%M:%S %z")
+        except ValueError:
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 with an offset
+        return None
+
+
+def _d(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+_INT64_MAX = 2**63 - 1
+
+
+def _int(value: Any) -> int | None:
+    """An int64 column value; anything else (bools, floats, out-of-range numbers) is null."""
+    if value.__class__ is str and value.isdigit():
+        value = int(value)
+    if value.__class__ is int and -_INT64_MAX <= value <= _INT64_MAX:
+        return value
+    return None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _login(user: Any) -> str | None:
+    if isinstance(user, dict):
+        return _str(user.get("login"))
+    return _str(user)
+
+
+def _labels(item: dict) -> list[str] | None:
+    labels = item.get("labels")
+    if not isinstance(labels, list):
+        return None
+    return [lab["name"] for lab in labels if isinstance(lab, dict) and isinstance(lab.get("name"), str)]
+
+
+def _url_parts(url: Any) -> tuple[str | None, int | None, str | None]:
+    """'https://github.com/o/n/pull/12#r3' -> ('o/n', 12, 'pull'); api.github.com/repos/... too."""
+    m = _GITHUB_PATH_RE.match(url) if isinstance(url, str) else None
+    if not m:
+        return None, None, None
+    number = int(m.group(4)) if m.group(4) else None
+    return f"{m.group(1)}/{m.group(2)}", number, m.group(3)
+
+
+def synthesize_event_id(obj: dict) -> str:
+    """Stable id for an event without one: sha1 over its identity fields in canonical JSON.
+
+    Mutable repository statistics (watchers, forks, pushed_at...) are left out so that the same event
+    crawled twice gets the same id and is removed by the PR stage's dedup.
+    """
+    identity = {k: obj.get(k) for k in ("type", "created_at", "actor", "url", "payload")}
+    repo = _d(obj.get("repository")) or _d(obj.get("repo"))
+    identity["repo"] = [repo.get("owner"), repo.get("name"), repo.get("url")]
+    digest = hashlib.sha1(orjson.dumps(identity, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return f"syn-{digest}"
+
+
+# --------------------------------------------------------------------------- normalisation
+def detect_era(obj: dict, created_at: datetime) -> str:
+    """Payload shape of one event (see module docstring)."""
+    if "repository" in obj or isinstance(obj.get("actor"), str):
+        return "timeline"
+    if created_at >= TRIMMED_SINCE:
+        return "trimmed"
+    payload = _d(obj.get("payload"))
+    if created_at < EARLY_UNTIL or "actor_gravatar" in payload:
+        return "early2011"
+    pr = payload.get("pull_request")
+    if isinstance(pr, dict) and "head" in pr and not ({"title", "user", "state"} & pr.keys()):
+        return "trimmed"
+    return "events"
+
+
+def _repo(obj: dict, era: str) -> tuple[str | None, int | None]:
+    if era == "timeline":
+        repo = _d(obj.get("repository"))
+        owner, name = _str(repo.get("owner")), _str(repo.get("name"))
+        if owner and name:
+            return f"{owner}/{name}", _int(repo.get("id"))
+        return _url_parts(repo.get("url") or obj.get("url"))[0], _int(repo.get("id"))
+    repo = _d(obj.get("repo"))
+    name = _str(repo.get("name"))
+    if not name or "/" not in name:
+        name = _url_parts(repo.get("url"))[0] or name
+    return name, _int(repo.get("id"))
+
+
+def _strings(d: dict, keys: tuple[str, ...]) -> list[str | None]:
+    """Several string fields at once (one call instead of one per field: this is the hot path)."""
+    return [v if v.__class__ is str else None for v in map(d.get, keys)]
+
+
+_PR_STR_COLUMNS = ("title", "body", "state", "merge_commit_sha", "author_association")
+_ISSUE_STR_COLUMNS = ("title", "body", "state", "author_association")
+_COMMENT_STR_COLUMNS = ("comment_body", "path", "diff_hunk", "commit_id", "original_commit_id")
+_COMMENT_STR_KEYS = ("body", "path", "diff_hunk", "commit_id", "original_commit_id")
+_REF_KEYS = ("sha", "ref")
+
+
+def _user_fields(row: dict, user: Any) -> None:
+    if user.__class__ is dict:
+        row["user_login"], row["user_type"] = _strings(user, ("login", "type"))
+    else:
+        row["user_login"] = row["user_type"] = None
+
+
+def _pull_request_fields(row: dict, pr: dict) -> None:
+    base, head = _d(pr.get("base")), _d(pr.get("head"))
+    head_repo = _d(head.get("repo"))
+    head_repo_name = _str(head_repo.get("full_name")) or _url_parts(head_repo.get("url"))[0]
+    merged = pr.get("merged")
+    if row.get("number") is None:
+        row["number"] = _int(pr.get("number"))
+    row.update(zip(_PR_STR_COLUMNS, _strings(pr, _PR_STR_COLUMNS), strict=True))
+    row["base_sha"], row["base_ref"] = _strings(base, _REF_KEYS)
+    row["head_sha"], row["head_ref"] = _strings(head, _REF_KEYS)
+    row["is_pull_request"] = True
+    row["item_created_at"] = _ts(pr.get("created_at"))
+    row["labels"] = _labels(pr)
+    row["merged"] = merged if merged.__class__ is bool else None
+    row["merged_at"] = _ts(pr.get("merged_at"))
+    row["head_repo_name"] = head_repo_name
+    _user_fields(row, pr.get("user"))
+
+
+def _issue_fields(row: dict, issue: dict) -> None:
+    row.update(zip(_ISSUE_STR_COLUMNS, _strings(issue, _ISSUE_STR_COLUMNS), strict=True))
+    row["number"] = _int(issue.get("number"))
+    row["is_pull_request"] = "pull_request" in issue
+    row["item_created_at"] = _ts(issue.get("created_at"))
+    row["labels"] = _labels(issue)
+    _user_fields(row, issue.get("user"))
+
+
+def _comment_fields(row: dict, comment: dict) -> None:
+    """Comment/review columns; user_* become the comment author's (schema convention)."""
+    row.update(zip(_COMMENT_STR_COLUMNS, _strings(comment, _COMMENT_STR_KEYS), strict=True))
+    row["comment_id"] = _int(comment.get("id"))
+    user = comment.get("user")
+    if user:
+        _user_fields(row, user)
+        row["author_association"] = _str(comment.get("author_association"))
+
+
+def _payload_fields(row: dict, etype: str, payload: dict, obj: dict, era: str) -> None:
+    """Type-specific columns; robust to every era's payload (missing parts stay null)."""
+    url = obj.get("url")  # only the Timeline era has one; it supplies what its payloads lack
+    url_repo, url_number, url_kind = _url_parts(url) if url else (None, None, None)
+    row["action"] = _str(payload.get("action"))
+    if etype == "PullRequestEvent":
+        row["number"] = _int(payload.get("number"))
+        _pull_request_fields(row, _d(payload.get("pull_request")))
+        if era == "trimmed":
+            row["merged"] = True if row["action"] == "merged" else None
+    elif etype == "IssuesEvent":
+        issue = payload.get("issue")
+        if isinstance(issue, dict):
+            _issue_fields(row, issue)
+        else:  # early2011/timeline: issue is a bare id
+            row["number"] = _int(payload.get("number")) or url_number
+            row["is_pull_request"] = True if url_kind == "pull" else None
+    elif etype == "IssueCommentEvent":
+        issue = payload.get("issue")
+        if isinstance(issue, dict):
+            _issue_fields(row, issue)
+        else:
+            row["number"] = url_number
+            row["is_pull_request"] = True if url_kind == "pull" else None
+        comment = payload.get("comment")
+        if isinstance(comment, dict):
+            _comment_fields(row, comment)
+        else:  # timeline: {comment_id, issue_id}
+            row["comment_id"] = _int(payload.get("comment_id"))
+    elif etype == "PullRequestReviewCommentEvent":
+        pr = payload.get("pull_request")
+        if isinstance(pr, dict):
+            _pull_request_fields(row, pr)
+        comment = _d(payload.get("comment"))
+        _comment_fields(row, comment)
+        if row.get("number") is None:
+            href = _d(_d(comment.get("_links")).get("pull_request")).get("href")
+            row["number"] = _url_parts(href)[1] or url_number
+            row["is_pull_request"] = True
+    elif etype == "PullRequestReviewEvent":
+        _pull_request_fields(row, _d(payload.get("pull_request")))
+        review = _d(payload.get("review"))
+        _comment_fields(row, review)
+        row["review_state"] = _str(review.get("state"))
+    elif etype == "ForkEvent":
+        forkee = payload.get("forkee")
+        if isinstance(forkee, dict):
+            row["forkee_name"] = _str(forkee.get("full_name"))
+        elif era == "timeline":  # the event url is the new fork's page
+            row["forkee_name"] = url_repo
+    if era == "trimmed":  # text was removed from the archive: never pretend we have it
+        for col in ("title", "body", "user_login", "user_type", "author_association"):
+            row[col] = None if etype == "PullRequestEvent" else row.get(col)
+
+
+def normalize_event(obj: dict, source_file: str, line_number: int | None) -> dict | None:
+    """One parsed GH Archive event -> one EVENTS row dict; None for types we do not keep."""
+    etype = obj.get("type")
+    if etype not in KEPT_TYPES:
+        return None
+    created_at = _ts(obj.get("created_at"))
+    if created_at is None:
+        raise ValueError(f"unreadable created_at {obj.get('created_at')!r}")
+    era = detect_era(obj, created_at)
+    repo_name, repo_id = _repo(obj, era)
+    if not repo_name:
+        raise ValueError("no repository name")
+    raw_id = obj.get("id")
+    event_id = str(raw_id) if isinstance(raw_id, (str, int)) and raw_id != "" else synthesize_event_id(obj)
+    row = _EMPTY_ROW.copy()  # every column present, so batches are built with C-level itemgetter/zip
+    row["event_id"] = event_id
+    row["event_type"] = etype
+    row["created_at"] = created_at
+    row["repo_id"] = repo_id
+    row["repo_name"] = repo_name
+    row["actor_login"] = _login(obj.get("actor"))
+    row["payload_era"] = era
+    row["source_file"] = source_file
+    row["line_number"] = line_number
+    _payload_fields(row, etype, _d(obj.get("payload")), obj, era)
+    return row
+
+
+# --------------------------------------------------------------------------- line parsing
+def _loads_lenient(data: bytes) -> tuple[Any, bool]:
+    """Parse JSON; on invalid UTF-8 (or lone surrogate escapes) replace the bad parts. -> (obj, replaced)."""
+    try:
+        return orjson.loads(data), False
+    except orjson.JSONDecodeError:
+        obj = json.loads(data.decode("utf-8", "replace"))  # ValueError here: not JSON at all
+        # The stdlib keeps lone surrogates (from escapes like \ud800) that Arrow cannot store: replace them.
+        return orjson.loads(json.dumps(obj, ensure_ascii=False).encode("utf-8", "replace")), True
+
+
+def _split_objects(data: bytes) -> list[bytes] | None:
+    """Split `{...}{...}` (two objects on one line) at a `}{` where both sides parse; None if impossible."""
+    parts: list[bytes] = []
+    start = 0
+    pos = data.find(b"}{")
+    while pos != -1:
+        head = data[start : pos + 1]
+        try:
+            orjson.loads(head)
+        except orjson.JSONDecodeError:
+            try:
+                json.loads(head.decode("utf-8", "replace"))
+            except ValueError:
+                pos = data.find(b"}{", pos + 1)
+                continue
+        parts.append(head)
+        start = pos + 1
+        pos = data.find(b"}{", start)
+    if not parts:
+        return None
+    parts.append(data[start:])
+    return parts
+
+
+class _BatchBuilder:
+    """Turns full row dicts (every EVENTS column as a key) into an EVENTS table, column-wise in C."""
+
+    _values = operator.itemgetter(*COLUMNS)
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+
+    def flush(self) -> pa.Table:
+        columns = zip(*map(self._values, self.rows), strict=True) if self.rows else [[] for _ in COLUMNS]
+        arrays = [pa.array(values, type=fld.type) for values, fld in zip(columns, EVENTS, strict=True)]
+        self.rows = []
+        return pa.Table.from_arrays(arrays, schema=EVENTS)
+
+
+class _HourParser:
+    """Turns the records of one file into kept rows, skips and rejections, updating ParseStats."""
+
+    def __init__(self, source_file: str, stats: ParseStats):
+        self.source_file, self.stats = source_file, stats
+        self.rows: list[dict] = []
+        self.rejected: list[dict] = []
+
+    def reject(self, reason: str, detail: str | None, line_number: int | None, raw: bytes | None) -> None:
+        self.stats.rejected_by_reason[reason] += 1
+        self.rejected.append(
+            rejection(STAGE, reason, detail, source_file=self.source_file, line_number=line_number, raw=raw)
+        )
+
+    def overlong(self, buf: bytes, line_number: int) -> bytes:
+        """A line longer than MAX_LINE_BYTES and still without its newline: reject it, stop buffering."""
+        self.stats.objects += 1
+        self.reject("line_too_long", f"no newline within {MAX_LINE_BYTES} bytes", line_number, buf)
+        return b""  # the line's remainder then reads as one more unparseable line
+
+    def chunk(self, buf: bytes, line_number: int, size: int | None = None) -> int:
+        """Every line of `buf[:size]` (complete lines only); returns the last line number used.
+
+        Hot loop: lines are found in place and never copied unless they need the slow path; a line
+        whose type (found by regex) is not kept is counted and skipped; a kept line is decoded by the
+        projecting msgspec decoder straight from a memoryview.
+        """
+        find, search, glued, view = buf.find, _TYPE_RE.search, _GLUE_RE.search, memoryview(buf)
+        kept_types, skipped = _KEPT_TYPES_BYTES, []
+        pos, size = 0, len(buf) if size is None else size
+        has_nul = find(b"\x00", 0, size) != -1  # NUL padding is rare: look line by line only if present
+        while pos < size:
+            end = find(b"\n", pos)
+            if end == -1:
+                end = size
+            line_number += 1
+            match = None
+            if buf[pos] == 0x7B and buf[end - 1] == 0x7D and not (has_nul and find(b"\x00", pos, end) != -1):
+                match = search(buf, pos, end)  # stops at the first type, near the start in most eras
+            if match is None:
+                self.line(buf[pos:end], line_number)  # padding, blank, odd or typeless lines
+            elif (etype := match.group(1)) in kept_types:
+                self.decode_kept(view[pos:end], line_number)  # glued objects fail the decode: slow path
+            elif glued(buf, pos, end):
+                self.line(buf[pos:end], line_number)  # a kept event may hide behind a skipped one
+            else:
+                skipped.append(etype)
+            pos = end + 1
+        if skipped:
+            self.stats.objects += len(skipped)
+            self.stats.skipped_type += len(skipped)
+            for etype, n in Counter(skipped).items():
+                self.stats.read_by_type[etype.decode()] += n
+        return line_number
+
+    def line(self, data: bytes, line_number: int) -> None:
+        """One physical line: may hold NUL padding, one object, or several glued objects."""
+        if b"\x00" in data:
+            self.stats.nul_bytes += data.count(b"\x00")
+            for segment in data.split(b"\x00"):
+                if segment.strip():
+                    self.record(segment.strip(), line_number)
+            return
+        data = data.strip()
+        if data:
+            self.record(data, line_number)
+
+    def record(self, data: bytes, line_number: int) -> None:
+        """One candidate object: skip a whole, well-formed object of an unkept type without parsing."""
+        match = _TYPE_RE.search(data)
+        if (
+            match
+            and match.group(1) not in _KEPT_TYPES_BYTES
+            and data[0] == 0x7B
+            and data[-1] == 0x7D
+            and not _GLUE_RE.search(data)
+        ):
+            self.stats.objects += 1
+            self.stats.skipped_type += 1
+            self.stats.read_by_type[match.group(1).decode()] += 1
+            return
+        self.parse(data, line_number)
+
+    def decode_kept(self, data: memoryview, line_number: int) -> None:
+        """Fast path: decode only the fields we use. Anything unusual goes to the lenient full parse."""
+        try:
+            obj = _PROJECTED.decode(data)
+        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+            self.parse(bytes(data), line_number)
+            return
+        if "id" not in obj:  # no id (Timeline): the synthesized id hashes the full payload
+            self.parse(bytes(data), line_number)
+            return
+        self.stats.objects += 1
+        self.accept(obj, line_number, data)
+
+    def parse(self, data: bytes, line_number: int) -> None:
+        """Slow path: full, lenient parse of one candidate object (or of glued objects)."""
+        try:
+            obj, replaced = _loads_lenient(data)
+        except ValueError:
+            parts = _split_objects(data) if b"}{" in data else None
+            if parts is None:
+                self.stats.objects += 1
+                self.reject("not_json", "line is not a JSON object", line_number, data)
+                return
+            for part in parts:
+                self.record(part, line_number)
+            return
+        self.stats.objects += 1
+        if replaced:
+            self.stats.invalid_utf8 += 1
+        if not isinstance(obj, dict):
+            self.reject("not_json", "JSON value is not an object", line_number, data)
+            return
+        self.accept(obj, line_number, data)
+
+    def accept(self, obj: dict, line_number: int, data: bytes | memoryview) -> None:
+        """Count a parsed object; keep it as a row, skip its type, or reject it as malformed."""
+        etype = obj.get("type")
+        self.stats.read_by_type[str(etype)] += 1
+        if etype not in KEPT_TYPES:
+            self.stats.skipped_type += 1
+            return
+        try:
+            row = normalize_event(obj, self.source_file, line_number)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            self.reject("malformed_event", f"{etype}: {exc}", line_number, bytes(data))
+            return
+        self.stats.kept += 1
+        self.stats.kept_by_type[etype] += 1
+        self.rows.append(row)
+
+
+def _open(source: str | os.PathLike | IO[bytes]) -> tuple[IO[bytes], bool]:
+    if isinstance(source, (str, os.PathLike)):
+        return open(source, "rb"), True  # noqa: SIM115 - closed by the caller
+    return source, False
+
+
+def iter_event_batches(
+    source: str | os.PathLike | IO[bytes],
+    source_file: str | None = None,
+    batch_size: int = 8192,
+    stats: ParseStats | None = None,
+) -> Iterator[tuple[pa.Table, list[dict]]]:
+    """Stream one GH Archive file into (EVENTS table, rejected rows) batches of <= batch_size events.
+
+    The last batch may hold zero events but still carry rejections; every file yields at least one
+    batch. `source_file` names the file in rows (default: the basename of `source`).
+    """
+    stats = stats if stats is not None else ParseStats()
+    if source_file is None:
+        source_file = os.path.basename(os.fspath(source)) if isinstance(source, (str, os.PathLike)) else "?"
+    raw, owned = _open(source)
+    counting = _CountingReader(raw)
+    parser = _HourParser(source_file, stats)
+    builder = _BatchBuilder()
+    stats.files += 1
+    line_number, rest = 0, b""
+    try:
+        try:
+            for chunk in iter_decompressed(counting):
+                stats.bytes_out += len(chunk)
+                buf = rest + chunk if rest else chunk
+                cut = buf.rfind(b"\n")
+                if cut != -1:
+                    line_number = parser.chunk(buf, line_number, cut + 1)
+                rest = buf[cut + 1 :]
+                if len(rest) > MAX_LINE_BYTES:
+                    rest = parser.overlong(rest, line_number + 1)
+                while len(parser.rows) >= batch_size:
+                    yield _drain(parser, builder, batch_size)
+        except StreamBreak as brk:
+            _record_break(parser, brk, rest, line_number + 1)
+            rest = b""
+        if rest:
+            line_number = parser.chunk(rest, line_number)
+        stats.lines += line_number
+        stats.bytes_in += counting.count
+        while len(parser.rows) > batch_size:
+            yield _drain(parser, builder, batch_size)
+        yield _drain(parser, builder, batch_size)
+    finally:
+        if owned:
+            raw.close()
+
+
+def _record_break(parser: _HourParser, brk: StreamBreak, tail: bytes, line_number: int) -> None:
+    """A stream break: keep a complete object left before it, and record the unreadable remainder."""
+    stripped = tail.strip(b"\x00 \r\n\t")
+    if stripped:
+        try:
+            orjson.loads(stripped)
+        except orjson.JSONDecodeError:
+            pass
+        else:  # the break fell right after a complete object: keep it
+            parser.line(stripped, line_number)
+            tail, line_number = b"", line_number + 1
+    parser.stats.objects += 1
+    parser.reject(brk.reason, brk.detail, line_number, tail or None)
+
+
+def _drain(parser: _HourParser, builder: _BatchBuilder, batch_size: int) -> tuple[pa.Table, list[dict]]:
+    """The next batch of at most batch_size rows, with every rejection recorded so far."""
+    rows = parser.rows[:batch_size]
+    parser.rows = parser.rows[batch_size:]
+    for row in rows:
+        builder.add(row)
+    try:
+        table = builder.flush()
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        table = _flush_row_by_row(parser, rows)
+    rejected, parser.rejected = parser.rejected, []
+    return table, rejected
+
+
+def _flush_row_by_row(parser: _HourParser, rows: list[dict]) -> pa.Table:
+    """A value Arrow refused: convert rows one by one, rejecting the ones that fail. Never a crash."""
+    good = []
+    for row in rows:
+        try:
+            pa.Table.from_pylist([row], schema=EVENTS)
+        except (pa.ArrowException, OverflowError, TypeError, ValueError) as exc:
+            parser.stats.kept -= 1
+            parser.stats.kept_by_type[row["event_type"]] -= 1
+            parser.reject("malformed_event", f"not storable: {exc}", row["line_number"], None)
+        else:
+            good.append(row)
+    builder = _BatchBuilder()
+    for row in good:
+        builder.add(row)
+    return builder.flush()

@@ -1,0 +1,241 @@
+"""GH Archive as a source: hour-range syntax, file names/URLs, and a resumable, caching downloader.
+
+- ``parse_hours("2015-01-01-0..2015-01-01-23,2015-01-03")`` -> ``["2015-01-01-0", ...]``: single hours,
+  whole days (24 hours) and ``A..B`` ranges whose ends are hours or days, comma separated. Input hours may
+  be zero padded; output names never are (the archive's ``-09`` is a 404).
+- ``hour_file(hour)`` -> ``"2015-01-01-9.json.gz"``; ``hour_location(base, hour)`` -> URL or path.
+- ``Downloader``: ``requests`` streaming into ``<cache>/<file>.part`` then an atomic rename, so a cached
+  hour is complete by construction and never downloaded twice; bounded retries with exponential backoff
+  on connection errors, timeouts, 5xx and 429 (honouring ``Retry-After``); a partial ``.part`` file is
+  resumed with an HTTP ``Range`` request when the server answers 206 (restarted on 200); 404 -> ``None``
+  (a gap, recorded by the caller, never an error); the 404 of an hour older than two days is cached as
+  ``<file>.gap`` so that a rerun asks the server nothing at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import requests
+import urllib3
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://data.gharchive.org"
+FIRST_HOUR = datetime(2011, 2, 12, 0, tzinfo=UTC)
+_HOUR_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:-(\d{1,2}))?$")
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+GAP_SETTLED_AFTER = timedelta(days=2)
+
+
+# --------------------------------------------------------------------------- hours
+def _parse_point(text: str, end: bool) -> datetime:
+    """'2015-01-01-5' -> that hour; '2015-01-01' -> hour 0 (or 23 when it ends a range)."""
+    m = _HOUR_RE.match(text.strip())
+    if not m:
+        raise ValueError(f"not an hour or day: {text!r} (expected YYYY-MM-DD or YYYY-MM-DD-H)")
+    year, month, day, hour = m.groups()
+    base = datetime(int(year), int(month), int(day), tzinfo=UTC)
+    if hour is None:
+        return base + timedelta(hours=23 if end else 0)
+    if not 0 <= int(hour) <= 23:
+        raise ValueError(f"hour out of range 0..23: {text!r}")
+    return base + timedelta(hours=int(hour))
+
+
+def hour_name(dt: datetime) -> str:
+    """GH Archive's name for an hour: no zero padding on the hour."""
+    return f"{dt:%Y-%m-%d}-{dt.hour}"
+
+
+def parse_hours(spec: str) -> list[str]:
+    """Expand an hour spec into hour names, in order, without duplicates."""
+    hours: list[str] = []
+    seen: set[str] = set()
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        if ".." in part:
+            lo_text, hi_text = part.split("..", 1)
+            lo, hi = _parse_point(lo_text, end=False), _parse_point(hi_text, end=True)
+        else:
+            lo, hi = _parse_point(part, end=False), _parse_point(part, end=True)
+        if hi < lo:
+            raise ValueError(f"empty range {part!r}: end before start")
+        t = lo
+        while t <= hi:
+            name = hour_name(t)
+            if name not in seen:
+                seen.add(name)
+                hours.append(name)
+            t += timedelta(hours=1)
+    if not hours:
+        raise ValueError(f"no hours in {spec!r}")
+    return hours
+
+
+def hour_file(hour: str) -> str:
+    """'2015-01-01-09' or '2015-01-01-9' -> '2015-01-01-9.json.gz'."""
+    return f"{hour_name(_parse_point(hour, end=False))}.json.gz"
+
+
+# --------------------------------------------------------------------------- locations
+def is_http(base: str) -> bool:
+    return base.startswith(("http://", "https://"))
+
+
+def local_path(base: str) -> str:
+    """file:///x -> /x; other paths (local dirs, gs://...) are returned unchanged."""
+    if base.startswith("file://"):
+        return unquote(urlparse(base).path)
+    return base
+
+
+def redact(url: str) -> str:
+    """A URL safe for logs and `rejected` rows: no user:password@ and no query (signed-URL tokens)."""
+    parts = urlparse(url)
+    if not parts.scheme or not parts.netloc:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return parts._replace(netloc=host, query="", fragment="").geturl()
+
+
+def hour_location(base: str, hour: str) -> str:
+    """Where one hour lives under `base` (URL, file://, local directory or Beam FileSystems path)."""
+    base = base if is_http(base) else local_path(base)
+    return f"{base.rstrip('/')}/{hour_file(hour)}"
+
+
+# --------------------------------------------------------------------------- downloads
+@dataclass
+class DownloadStats:
+    """What the downloader did; the Beam stage turns these into metrics."""
+
+    downloaded: int = 0
+    cache_hits: int = 0
+    gaps: int = 0
+    retries: int = 0
+    resumed: int = 0
+    bytes: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+class DownloadError(RuntimeError):
+    """An hour could not be fetched after every retry (not a 404: that is a gap)."""
+
+
+@dataclass
+class Downloader:
+    """Fetch GH Archive hours over HTTP into a local cache directory. One per worker (holds a Session)."""
+
+    base_url: str
+    cache_dir: str | os.PathLike
+    max_attempts: int = 6
+    backoff_s: float = 1.0
+    max_backoff_s: float = 60.0
+    timeout_s: float = 60.0
+    chunk_bytes: int = 1 << 20
+    stats: DownloadStats = field(default_factory=DownloadStats)
+
+    def __post_init__(self) -> None:
+        self.cache = Path(self.cache_dir)
+        self.cache.mkdir(parents=True, exist_ok=True)
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = "swe-corpus (GH Archive ingest)"
+
+    def fetch(self, hour: str) -> Path | None:
+        """The cached file of `hour`, downloading it if needed; None when the archive has no such hour."""
+        name = hour_file(hour)
+        target = self.cache / name
+        if target.exists():
+            self.stats.cache_hits += 1
+            return target
+        gap_marker = self.cache / f"{name}.gap"
+        if gap_marker.exists():
+            self.stats.gaps += 1
+            self.stats.cache_hits += 1
+            return None
+        url = f"{self.base_url.rstrip('/')}/{name}"
+        shown = redact(url)
+        part = self.cache / f"{name}.part"
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                status = self._attempt(url, part)
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                urllib3.exceptions.HTTPError,  # raised by raw.read1: cut body, read timeout
+            ) as exc:
+                status, wait = type(exc).__name__, None
+            else:
+                if status == 200:
+                    os.replace(part, target)  # atomic: a cached file is always complete
+                    self.stats.downloaded += 1
+                    return target
+                if status == 404:
+                    self.stats.gaps += 1
+                    part.unlink(missing_ok=True)
+                    if _settled(hour):  # a recent hour may still be published: ask again next run
+                        gap_marker.write_text(f"404 from {shown}\n")
+                    return None
+                wait = self._retry_after
+                if status not in RETRY_STATUS:
+                    raise DownloadError(f"{shown}: HTTP {status}")
+            self.stats.errors[str(status)] = self.stats.errors.get(str(status), 0) + 1
+            if attempt == self.max_attempts:
+                break
+            self.stats.retries += 1
+            delay = wait if wait is not None else min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1))
+            log.warning("%s: %s, retry %d/%d in %.1fs", shown, status, attempt, self.max_attempts - 1, delay)
+            time.sleep(delay)
+        raise DownloadError(f"{shown}: gave up after {self.max_attempts} attempts (last: {status})")
+
+    def _attempt(self, url: str, part: Path) -> int:
+        """One GET into `part` (resuming it with Range when it has bytes). 200 means `part` is complete."""
+        self._retry_after = None
+        have = part.stat().st_size if part.exists() else 0
+        headers = {"Range": f"bytes={have}-"} if have else {}
+        with self.session.get(url, headers=headers, stream=True, timeout=self.timeout_s) as resp:
+            if resp.status_code == 416 and have:  # our partial file is already everything
+                return 200
+            if resp.status_code not in (200, 206):
+                self._retry_after = _retry_after(resp)
+                return resp.status_code
+            mode = "ab" if resp.status_code == 206 else "wb"
+            if resp.status_code == 206:
+                self.stats.resumed += 1
+            expected = resp.headers.get("Content-Length")
+            written = 0
+            with open(part, mode) as out:
+                # read1 hands over whatever arrived, so a connection cut mid-body keeps its bytes in
+                # `part` for the next attempt's Range request (iter_content would drop its buffer).
+                while block := resp.raw.read1(self.chunk_bytes, decode_content=False):
+                    out.write(block)
+                    written += len(block)
+                    self.stats.bytes += len(block)
+            if expected is not None and written < int(expected):
+                raise requests.exceptions.ChunkedEncodingError(f"short body: {written} of {expected} bytes")
+        return 200
+
+
+def _settled(hour: str, now: datetime | None = None) -> bool:
+    """An hour older than GAP_SETTLED_AFTER will not appear any more: its 404 can be cached."""
+    start = _parse_point(hour, end=False)
+    return (now or datetime.now(UTC)) - start > GAP_SETTLED_AFTER
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    value = resp.headers.get("Retry-After")
+    if value and value.isdigit():
+        return min(float(value), 300.0)
+    return None

@@ -1,0 +1,275 @@
+"""Parse core (swe_corpus.events): every era on real GH Archive hours, and every damage kind."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zlib
+from collections import Counter
+from datetime import UTC, datetime
+
+import orjson
+import pyarrow as pa
+import pytest
+
+from schemas.tables import EVENTS
+from swe_corpus.events import KEPT_TYPES, ParseStats, iter_event_batches, normalize_event
+
+REAL_HOURS = ["2015-01-01-1.json.gz", "2012-06-14-15.json.gz", "2011-02-15-0.json.gz"]
+
+
+def parse(source, name="test.json.gz", batch_size=8192):
+    stats = ParseStats()
+    tables, rejected = [], []
+    for table, rows in iter_event_batches(source, name, batch_size, stats):
+        assert table.schema.equals(EVENTS)
+        tables.append(table)
+        rejected += rows
+    return pa.concat_tables(tables), rejected, stats
+
+
+def raw_distinct_events(lines: list[bytes]) -> int:
+    """Independent count of distinct kept events: the raw id, else the identity fields (Timeline)."""
+    keys = set()
+    for raw in lines:
+        e = json.loads(raw)
+        if e["type"] in KEPT_TYPES:
+            identity = {k: e.get(k) for k in ("type", "created_at", "actor", "url", "payload")}
+            keys.add(e.get("id") or json.dumps(identity, sort_keys=True))
+    return len(keys)
+
+
+def raw_kept_counts(lines: list[bytes]) -> Counter:
+    """Independent count: stdlib json on every complete line, kept types only."""
+    counts: Counter = Counter()
+    for line in lines:
+        if line.strip():
+            etype = json.loads(line)["type"]
+            if etype in KEPT_TYPES:
+                counts[etype] += 1
+    return counts
+
+
+def gz(lines: list[bytes]) -> io.BytesIO:
+    return io.BytesIO(gzip.compress(b"".join(line + b"\n" for line in lines)))
+
+
+def event(i: int, etype: str = "IssuesEvent", body: str = "hello") -> dict:
+    return {
+        "id": str(1000 + i),
+        "type": etype,
+        "actor": {"id": 1, "login": "alice"},
+        "repo": {"id": 7, "name": "octo/cat", "url": "https://api.github.com/repos/octo/cat"},
+        "payload": {
+            "action": "opened",
+            "issue": {"number": i, "title": f"t{i}", "body": body, "user": {"login": "bob", "type": "User"}},
+        },
+        "public": True,
+        "created_at": "2016-03-01T10:00:00Z",
+    }
+
+
+def line(i: int, **kw) -> bytes:
+    return orjson.dumps(event(i, **kw))
+
+
+@pytest.fixture(scope="module")
+def real(shared_data):
+    out = {}
+    for name in REAL_HOURS:
+        path = shared_data / "gharchive" / name
+        out[name] = (gzip.decompress(path.read_bytes()).splitlines(), *parse(path, name))
+    return out
+
+
+@pytest.mark.parametrize("name", REAL_HOURS)
+def test_real_hour_keeps_exactly_the_kept_events(real, name):
+    raw_lines, table, rejected, stats = real[name]
+    expected = raw_kept_counts(raw_lines)
+    assert Counter(table.column("event_type").to_pylist()) == expected
+    assert rejected == []
+    assert stats.objects == len(raw_lines) == stats.kept + stats.skipped_type
+    raw_ids = sorted(
+        str(e["id"]) for e in map(json.loads, raw_lines) if e["type"] in KEPT_TYPES and "id" in e
+    )
+    if raw_ids:  # eras with ids: exactly the raw events, by id
+        assert sorted(table.column("event_id").to_pylist()) == raw_ids
+    # Duplicates (the 2012 hour holds one event twice, keys reordered) share one id.
+    assert len(set(table.column("event_id").to_pylist())) == raw_distinct_events(raw_lines)
+    assert table.column("repo_name").null_count == 0
+    assert all("/" in r for r in table.column("repo_name").to_pylist())
+
+
+def test_eras_are_detected(real):
+    eras = {name: set(real[name][1].column("payload_era").to_pylist()) for name in REAL_HOURS}
+    assert eras == {
+        "2015-01-01-1.json.gz": {"events"},
+        "2012-06-14-15.json.gz": {"timeline"},
+        "2011-02-15-0.json.gz": {"early2011"},
+    }
+
+
+def test_events_era_columns(real):
+    rows = real["2015-01-01-1.json.gz"][1].to_pylist()
+    by_id = {r["event_id"]: r for r in rows}
+    pr = by_id["2489395770"]  # apache/spark#3842 closed, first kept line of the hour
+    assert (pr["repo_name"], pr["number"], pr["is_pull_request"], pr["merged"]) == (
+        "apache/spark",
+        3842,
+        True,
+        False,
+    )
+    assert pr["head_repo_name"] == "srowen/spark" and len(pr["base_sha"]) == 40
+    assert pr["created_at"] == datetime(2015, 1, 1, 1, 0, 2, tzinfo=UTC)
+    comments = [r for r in rows if r["event_type"] == "PullRequestReviewCommentEvent"]
+    assert all(r["diff_hunk"] and r["path"] and r["comment_id"] for r in comments)
+    forks = [r for r in rows if r["event_type"] == "ForkEvent"]
+    assert all(r["forkee_name"] and "/" in r["forkee_name"] for r in forks)
+
+
+def test_timeline_times_are_utc_and_ids_stable(real, shared_data):
+    raw_lines, table, _, _ = real["2012-06-14-15.json.gz"]
+    first = json.loads(raw_lines[0])
+    assert first["created_at"] == "2012-06-14T15:01:42-07:00"
+    row = table.slice(0, 1).to_pylist()[0]
+    assert row["created_at"] == datetime(2012, 6, 14, 22, 1, 42, tzinfo=UTC)
+    assert row["event_id"].startswith("syn-") and row["number"] == 294
+    again = parse(shared_data / "gharchive" / "2012-06-14-15.json.gz", "2012-06-14-15.json.gz")[0]
+    assert again.column("event_id").equals(table.column("event_id"))
+    # The same event crawled again with changed repository statistics keeps its id.
+    recrawled = dict(first, repository=dict(first["repository"], watchers=99999))
+    assert normalize_event(recrawled, "x", 1)["event_id"] == row["event_id"]
+    comments = [r for r in table.to_pylist() if r["event_type"] == "IssueCommentEvent"]
+    assert all(r["comment_id"] and r["number"] for r in comments)
+
+
+def test_trimmed_2025_event(shared_data):
+    obj = json.loads((shared_data / "gharchive" / "trimmed-2025-10-pull_request_event.json").read_text())
+    table, rejected, _ = parse(gz([orjson.dumps(obj)]))
+    row = table.to_pylist()[0]
+    assert rejected == [] and row["payload_era"] == "trimmed"
+    assert row["title"] is None and row["body"] is None and row["user_login"] is None
+    assert row["merged"] is None and row["number"] == 8
+    assert row["head_repo_name"] == "wayofthepie/test-events"
+    assert row["head_sha"] == "184cb4b61e26de7cccc385d37da25cd8bd817d27"
+    merged = dict(obj, created_at="2025-10-08T00:00:00Z", payload=dict(obj["payload"], action="merged"))
+    row = normalize_event(merged, "x", 1)
+    assert row["payload_era"] == "trimmed" and row["merged"] is True
+
+
+# --------------------------------------------------------------------------- damage
+def test_truncated_gzip_keeps_every_event_before_the_break(shared_data):
+    data = (shared_data / "gharchive" / "2015-01-01-1.json.gz").read_bytes()
+    cut = data[: len(data) * 3 // 5]
+    decoded = zlib.decompressobj(wbits=31).decompress(cut)
+    complete = decoded.split(b"\n")[:-1]  # the last piece is the line cut by the break
+    table, rejected, stats = parse(io.BytesIO(cut), "cut.json.gz")
+    assert Counter(table.column("event_type").to_pylist()) == raw_kept_counts(complete)
+    assert [r["reason"] for r in rejected] == ["truncated_gzip"]
+    assert rejected[0]["line_number"] == len(complete) + 1
+    assert rejected[0]["source_file"] == "cut.json.gz" and rejected[0]["raw_prefix"]
+    assert stats.objects == stats.kept + stats.skipped_type + 1
+
+
+def test_corrupt_gzip_is_recorded():
+    data = bytearray(gzip.compress(b"".join(line(i) + b"\n" for i in range(2000))))
+    data[len(data) // 2 : len(data) // 2 + 64] = b"\xff" * 64
+    table, rejected, _ = parse(io.BytesIO(bytes(data)))
+    assert [r["reason"] for r in rejected] in (["corrupt_gzip"], ["truncated_gzip"])
+    assert table.num_rows < 2000
+    assert table.column("number").to_pylist() == list(range(table.num_rows))
+
+
+def test_two_objects_on_one_line_are_split():
+    glued = line(1) + line(2, body="code {}{ inside")
+    table, rejected, stats = parse(gz([line(0), glued, line(3)]))
+    assert table.column("number").to_pylist() == [0, 1, 2, 3]
+    assert table.column("line_number").to_pylist() == [1, 2, 2, 3]
+    assert rejected == [] and stats.objects == 4
+
+
+def test_kept_event_glued_behind_a_skipped_one_is_found():
+    push = orjson.dumps({"id": "9", "type": "PushEvent", "payload": {"ref": "x{/a}{/b}"}})
+    table, rejected, stats = parse(gz([push + line(1), push]))
+    assert table.column("number").to_pylist() == [1]
+    assert rejected == [] and stats.skipped_type == 2 and stats.objects == 3
+
+
+def test_overlong_line_is_rejected(monkeypatch):
+    import swe_corpus.events as events
+
+    monkeypatch.setattr(events, "MAX_LINE_BYTES", 10_000)
+    plain = b"\n".join([line(0), b'{"x":"' + b"a" * 100_000 + b'"}', line(2)])  # read in 32 KB chunks
+    table, rejected, _ = parse(io.BytesIO(plain))
+    assert table.column("number").to_pylist() == [0, 2]
+    assert {r["reason"] for r in rejected} <= {"line_too_long", "not_json"}
+    assert rejected[0]["reason"] == "line_too_long" and rejected[0]["line_number"] == 2
+
+
+def test_nul_padding_is_skipped():
+    padded = [line(0), b"\x00" * 4096, b"\x00" * 10 + line(1), line(2) + b"\x00\x00" + line(3)]
+    table, rejected, stats = parse(gz(padded))
+    assert table.column("number").to_pylist() == [0, 1, 2, 3]
+    assert rejected == [] and stats.nul_bytes == 4096 + 10 + 2
+
+
+def test_invalid_utf8_is_replaced_and_counted():
+    bad = line(1, body="caf\u00e9").replace("caf\u00e9".encode(), b"caf\xe9")
+    table, rejected, stats = parse(gz([line(0), bad]))
+    assert table.column("body").to_pylist() == ["hello", "caf\ufffd"]
+    assert rejected == [] and stats.invalid_utf8 == 1
+
+
+def test_lone_surrogate_escape_is_replaced():
+    bad = line(1).replace(b"hello", b"x\\ud800y")
+    table, _, stats = parse(gz([bad]))
+    assert table.column("body").to_pylist() == ["x?y"] and stats.invalid_utf8 == 1
+
+
+def test_non_json_line_is_rejected():
+    garbage = b'{"id":"5","type":"IssuesEvent","actor":{"log'  # a cut line
+    table, rejected, stats = parse(gz([line(0), garbage, b"not json at all", line(3)]), "h.json.gz")
+    assert table.column("number").to_pylist() == [0, 3]
+    assert [(r["reason"], r["line_number"], r["stage"]) for r in rejected] == [
+        ("not_json", 2, "ingest"),
+        ("not_json", 3, "ingest"),
+    ]
+    assert rejected[0]["raw_prefix"] == garbage.decode() and rejected[0]["source_file"] == "h.json.gz"
+    assert stats.objects == 4 == stats.kept + sum(stats.rejected_by_reason.values())
+
+
+def test_kept_type_without_timestamp_is_rejected():
+    broken = event(1)
+    del broken["created_at"]
+    table, rejected, _ = parse(gz([line(0), orjson.dumps(broken)]))
+    assert table.num_rows == 1 and [r["reason"] for r in rejected] == ["malformed_event"]
+
+
+def test_huge_number_is_null_not_a_crash():
+    big = line(1).replace(b'"number":1', b'"number":' + str(2**70).encode())
+    table, rejected, _ = parse(gz([line(0), big]))
+    assert table.column("number").to_pylist() == [0, None] and rejected == []
+
+
+def test_value_arrow_refuses_is_rejected_not_a_crash(monkeypatch):
+    import swe_corpus.events as events
+
+    monkeypatch.setattr(events, "_int", lambda value: value)  # let an out-of-range int reach Arrow
+    big = line(1).replace(b'"number":1', b'"number":' + str(2**70).encode())
+    table, rejected, stats = parse(gz([line(0), big, line(2)]))
+    assert table.column("number").to_pylist() == [0, 2]
+    assert [(r["reason"], r["line_number"]) for r in rejected] == [("malformed_event", 2)]
+    assert stats.kept == 2 and stats.kept_by_type["IssuesEvent"] == 2
+
+
+def test_skipped_types_are_counted_not_parsed():
+    push = orjson.dumps({"id": "9", "type": "PushEvent", "payload": {"commits": []}})
+    table, rejected, stats = parse(gz([push, line(0)]))
+    assert table.num_rows == 1 and stats.skipped_type == 1 and stats.read_by_type["PushEvent"] == 1
+
+
+def test_batches_are_bounded():
+    stats = ParseStats()
+    sizes = [t.num_rows for t, _ in iter_event_batches(gz([line(i) for i in range(250)]), "b", 100, stats)]
+    assert sizes == [100, 100, 50] and stats.kept == 250

@@ -1,0 +1,232 @@
+"""GH Archive source: hour syntax, locations, and downloads over real HTTP (a server on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import duckdb
+import orjson
+import pytest
+
+from swe_corpus import cli
+from swe_corpus.gharchive import (
+    Downloader,
+    DownloadError,
+    hour_file,
+    hour_location,
+    parse_hours,
+    redact,
+)
+
+# --------------------------------------------------------------------------- hours
+
+
+def test_hour_ranges_single_hours_and_days():
+    assert parse_hours("2015-01-01-22..2015-01-02-1") == [
+        "2015-01-01-22",
+        "2015-01-01-23",
+        "2015-01-02-0",
+        "2015-01-02-1",
+    ]
+    assert parse_hours("2015-01-01-09") == ["2015-01-01-9"]
+    day = parse_hours("2015-01-01")
+    assert len(day) == 24 and day[0] == "2015-01-01-0" and day[-1] == "2015-01-01-23"
+    assert len(parse_hours("2015-01-01..2015-01-03")) == 72
+    assert parse_hours("2015-01-01-5, 2015-01-01-3..2015-01-01-5") == [
+        "2015-01-01-5",
+        "2015-01-01-3",
+        "2015-01-01-4",
+    ]
+    for bad in ("2015-01-01-24", "2015-1-1", "2015-01-02..2015-01-01", ""):
+        with pytest.raises(ValueError):
+            parse_hours(bad)
+
+
+def test_locations_never_zero_pad():
+    assert hour_file("2015-01-01-09") == "2015-01-01-9.json.gz"
+    assert hour_location("https://data.gharchive.org/", "2015-01-01-9") == (
+        "https://data.gharchive.org/2015-01-01-9.json.gz"
+    )
+    assert (
+        hour_location("file:///data/gh%20archive", "2015-01-01-0") == "/data/gh archive/2015-01-01-0.json.gz"
+    )
+    assert hour_location("/data/gh", "2015-01-01-0") == "/data/gh/2015-01-01-0.json.gz"
+    assert hour_location("gs://bucket/gh", "2015-01-01-0") == "gs://bucket/gh/2015-01-01-0.json.gz"
+
+
+def test_urls_are_redacted_for_logs_and_rows():
+    assert redact("https://user:tok@example.org:8443/a/2015-01-01-0.json.gz?sig=abc") == (
+        "https://example.org:8443/a/2015-01-01-0.json.gz"
+    )
+    assert redact("/local/dir/2015-01-01-0.json.gz") == "/local/dir/2015-01-01-0.json.gz"
+
+
+# --------------------------------------------------------------------------- HTTP server
+class Archive:
+    """What the test server serves, how it misbehaves, and every request it saw."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.fail_first: dict[str, list[int]] = {}  # name -> statuses to answer before serving
+        self.interrupt_once: set[str] = set()  # names whose first full GET stops mid-body
+        self.requests: dict[str, list[str | None]] = defaultdict(list)  # name -> Range headers
+        self.lock = threading.Lock()
+
+
+def make_handler(archive: Archive):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):  # keep pytest output clean
+            pass
+
+        def do_GET(self):
+            name = self.path.rsplit("/", 1)[-1]
+            rng = self.headers.get("Range")
+            with archive.lock:
+                archive.requests[name].append(rng)
+                failures = archive.fail_first.get(name)
+                status = failures.pop(0) if failures else None
+                interrupt = name in archive.interrupt_once and rng is None
+                archive.interrupt_once.discard(name) if interrupt else None
+            if status is not None:
+                self.send_error(status)
+                return
+            data = archive.files.get(name)
+            if data is None:
+                self.send_error(404)
+                return
+            start = int(rng.split("=")[1].rstrip("-")) if rng else 0
+            body = data[start:]
+            self.send_response(206 if rng else 200)
+            if rng:
+                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if interrupt:
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self.wfile.write(body)
+
+    return Handler
+
+
+@pytest.fixture()
+def archive():
+    arch = Archive()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(arch))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    arch.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield arch
+    server.shutdown()
+    server.server_close()
+
+
+def hour_bytes(n: int, seed: int) -> bytes:
+    lines = []
+    for i in range(n):
+        lines.append(
+            orjson.dumps(
+                {
+                    "id": f"{seed}{i:06d}",
+                    "type": "IssuesEvent" if i % 2 else "PushEvent",
+                    "actor": {"login": "alice"},
+                    "repo": {"id": 7, "name": "octo/cat"},
+                    "payload": {"action": "opened", "issue": {"number": i, "title": "x" * 200}},
+                    "created_at": "2016-03-01T10:00:00Z",
+                }
+            )
+        )
+    return gzip.compress(b"\n".join(lines) + b"\n")
+
+
+# --------------------------------------------------------------------------- downloader
+def test_downloader_retries_resumes_and_caches(archive, tmp_path):
+    archive.files = {hour_file(h): hour_bytes(400, k) for k, h in enumerate(["2016-03-01-1", "2016-03-01-2"])}
+    archive.fail_first = {"2016-03-01-1.json.gz": [503, 503]}
+    archive.interrupt_once = {"2016-03-01-2.json.gz"}
+    dl = Downloader(archive.url, tmp_path, backoff_s=0.01)
+
+    assert dl.fetch("2016-03-01-0") is None  # gap
+    flaky = dl.fetch("2016-03-01-1")
+    assert flaky.read_bytes() == archive.files["2016-03-01-1.json.gz"]
+    assert archive.requests["2016-03-01-1.json.gz"] == [None, None, None]
+    resumed = dl.fetch("2016-03-01-2")
+    data = archive.files["2016-03-01-2.json.gz"]
+    assert resumed.read_bytes() == data
+    assert archive.requests["2016-03-01-2.json.gz"] == [None, f"bytes={len(data) // 2}-"]
+    assert (dl.stats.downloaded, dl.stats.gaps, dl.stats.retries, dl.stats.resumed) == (2, 1, 3, 1)
+    assert not list(tmp_path.glob("*.part"))
+
+    before = sum(len(v) for v in archive.requests.values())
+    again = Downloader(archive.url, tmp_path)
+    assert again.fetch("2016-03-01-1") == flaky and again.fetch("2016-03-01-0") is None
+    assert sum(len(v) for v in archive.requests.values()) == before  # cache hit + cached gap
+    assert again.stats.cache_hits == 2
+
+
+def test_downloader_gives_up_after_bounded_attempts(archive, tmp_path):
+    archive.files = {"2016-03-01-1.json.gz": b"x"}
+    archive.fail_first = {"2016-03-01-1.json.gz": [500, 429, 500]}
+    with pytest.raises(DownloadError):
+        Downloader(archive.url, tmp_path, max_attempts=3, backoff_s=0.01).fetch("2016-03-01-1")
+    assert len(archive.requests["2016-03-01-1.json.gz"]) == 3
+    assert not (tmp_path / "2016-03-01-1.json.gz").exists()
+
+
+def test_recent_404_is_not_cached(archive, tmp_path):
+    dl = Downloader(archive.url, tmp_path)
+    assert dl.fetch("2099-01-01-0") is None and dl.fetch("2099-01-01-0") is None
+    assert len(archive.requests["2099-01-01-0.json.gz"]) == 2
+
+
+# --------------------------------------------------------------------------- the stage over HTTP
+def ingest(url: str, out, cache, capsys) -> str:
+    argv = ["ingest", "--hours", "2016-03-01-0..2016-03-01-3", "--gharchive-url", url]
+    argv += ["--out", str(out), "--cache-dir", str(cache), "--backoff", "0.01"]
+    assert cli.main(argv) == 0
+    return capsys.readouterr().out
+
+
+def test_stage_over_http_then_from_cache(archive, tmp_path, capsys):
+    hours = ["2016-03-01-1", "2016-03-01-2", "2016-03-01-3"]  # 2016-03-01-0 is missing
+    archive.files = {hour_file(h): hour_bytes(300, k) for k, h in enumerate(hours)}
+    archive.fail_first = {"2016-03-01-2.json.gz": [503, 503]}
+    archive.interrupt_once = {"2016-03-01-3.json.gz"}
+    cache = tmp_path / "cache"
+
+    printed = ingest(archive.url, tmp_path / "run1", cache, capsys)
+    assert "3 files, 1 gaps" in printed and "gap_404=1" in printed
+    n_requests = sum(len(v) for v in archive.requests.values())
+    assert n_requests == 1 + 1 + 3 + 2  # gap, plain, 503 x2 + ok, interrupted + resumed
+
+    printed = ingest(archive.url, tmp_path / "run2", cache, capsys)
+    assert sum(len(v) for v in archive.requests.values()) == n_requests  # entirely from the cache
+    assert "download_cache_hits=4" in printed
+
+    for run in ("run1", "run2"):
+        events = duckdb.sql(
+            f"select source_file, count(*) n from '{tmp_path / run}/events/*.parquet' group by 1 order by 1"
+        ).fetchall()
+        assert events == [(hour_file(h), 150) for h in hours]
+        rejected = duckdb.sql(
+            f"select stage, reason, source_file from '{tmp_path / run}/rejected/*.parquet'"
+        ).fetchall()
+        assert rejected == [("ingest", "gap_404", "2016-03-01-0.json.gz")]
+
+
+def test_stage_records_a_failed_download_and_goes_on(archive, tmp_path, capsys):
+    archive.files = {"2016-03-01-0.json.gz": hour_bytes(10, 0), "2016-03-01-1.json.gz": hour_bytes(10, 1)}
+    archive.fail_first = {"2016-03-01-0.json.gz": [500, 500, 500]}
+    argv = ["ingest", "--hours", "2016-03-01-0..2016-03-01-1", "--gharchive-url", archive.url]
+    argv += ["--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"), "--backoff", "0.01"]
+    assert cli.main([*argv, "--max-attempts", "2"]) == 0
+    assert "download_failed=1" in capsys.readouterr().out
+    rejected = duckdb.sql(f"select reason, source_file from '{tmp_path}/out/rejected/*.parquet'").fetchall()
+    assert rejected == [("download_failed", "2016-03-01-0.json.gz")]
+    events = duckdb.sql(f"select count(*) from '{tmp_path}/out/events/*.parquet'").fetchall()
+    assert events == [(5,)]
