@@ -219,6 +219,9 @@ class GitMirror:
         else:
             args += [url, *FETCH_REFSPECS]
         self._run(args, cwd=None, timeout=self.config.clone_timeout_s, watch=repo_dir)
+        size = _dir_bytes(repo_dir)
+        if size > self.config.max_repo_bytes:
+            raise MirrorError("repo_too_large", f"mirror is {size} bytes > {self.config.max_repo_bytes}")
 
     def _run(self, args: list[str], cwd: Path | None, timeout: float, watch: Path | None = None) -> str:
         """Run git in its own process group; kill it on timeout or when `watch` outgrows the size limit."""

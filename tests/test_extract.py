@@ -125,7 +125,9 @@ def build_world(root: Path) -> dict:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     w = build_world(tmp_path_factory.mktemp("extract"))
-    cfg = MirrorConfig(cache_dir=str(w["root"] / "cache"), url_template=f"file://{w['root']}/serve/{{repo}}.git")
+    cfg = MirrorConfig(
+        cache_dir=str(w["root"] / "cache"), url_template=f"file://{w['root']}/serve/{{repo}}.git"
+    )
     w["mirror_config"] = cfg
     w["mirror"] = GitMirror(cfg).ensure(REPO)
     return w
@@ -161,7 +163,9 @@ def test_patch_and_contents_equal_git(world, extracted, number):
             shown = git_out(world["bare"], "show", f"{cols['base_commit']}:{f['old_path'] or f['path']}")
             assert ext.blobs[f["before_blob"]] == shown.decode()
         if f["content_omitted"] is None and f["after_blob"]:
-            assert ext.blobs[f["after_blob"]] == git_out(world["bare"], "show", f"{head}:{f['path']}").decode()
+            assert (
+                ext.blobs[f["after_blob"]] == git_out(world["bare"], "show", f"{head}:{f['path']}").decode()
+            )
     for text in (cols["patch"], cols["test_patch"]):
         unidiff.PatchSet(text)  # parses
 
@@ -173,7 +177,10 @@ def test_every_kind_of_change_in_merge_commit_pr(extracted):
     assert by_path["src/pkg/new_name.py"]["status"] == "renamed"
     assert by_path["src/pkg/new_name.py"]["old_path"] == "src/pkg/old_name.py"
     assert by_path["src/pkg/new_name.py"]["additions"] == 1
-    assert by_path["docs/obsolete.md"]["status"] == "deleted" and by_path["docs/obsolete.md"]["after_blob"] is None
+    assert (
+        by_path["docs/obsolete.md"]["status"] == "deleted"
+        and by_path["docs/obsolete.md"]["after_blob"] is None
+    )
     assert by_path["tests/test_new.py"]["status"] == "added" and by_path["tests/test_new.py"]["is_test"]
     assert by_path["data.bin"]["binary"] and by_path["data.bin"]["content_omitted"] == "binary"
     assert by_path["latin1.txt"]["content_omitted"] == "undecodable"
@@ -218,7 +225,10 @@ def test_extract_repo_routes_rows_blobs_and_rejections(world):
     assert pr1["relevant_predictor"] == "local"
     # helpers.py is imported by the changed core.py; tests/test_core.py is its test pair
     relevant = {r["path"]: r for r in pr1["relevant_files"]}
-    assert "src/pkg/helpers.py" in relevant and "imported by src/pkg/core.py" in relevant["src/pkg/helpers.py"]["reason"]
+    assert (
+        "src/pkg/helpers.py" in relevant
+        and "imported by src/pkg/core.py" in relevant["src/pkg/helpers.py"]["reason"]
+    )
     assert "tests/test_core.py" in relevant
     assert set(r["blob_sha"] for r in pr1["relevant_files"]) <= set(blobs)
 
