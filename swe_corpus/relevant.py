@@ -34,7 +34,8 @@ WEIGHTS = {
     "co_change": 1.5,
 }
 MAX_IMPORTER_CANDIDATES = 200
-MAX_COCHANGE_FILES_PER_COMMIT = 30
+MAX_COCHANGE_FILES_PER_COMMIT = 30  # bigger commits (imports, reformats) say nothing about coupling
+MIN_COCHANGES = 2  # one shared commit is noise
 JS_EXTS = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
 
 
@@ -122,13 +123,17 @@ class ImportResolver:
                 base = self._py_base(path, mod)
                 if base is None:
                     continue
-                cands = [base] + [f"{base}/{n}" if base else n for n in names if n and n != "*"]
-                for c in cands:
-                    for rel in (f"{c}.py", f"{c}/__init__.py"):
-                        hits = (
-                            [rel] if rel in self.paths else ([] if mod.startswith(".") else self.suffix(rel))
-                        )
-                        out.update(hits)
+                subs = [f"{base}/{n}" if base else n for n in names if n and n != "*"]
+                hits = self._py_files(subs, relative=mod.startswith("."))
+                out.update(hits or self._py_files([base], relative=mod.startswith(".")))
+        return out
+
+    def _py_files(self, modules: list[str], relative: bool) -> set[str]:
+        """Tree files of dotted-module paths (`a/b` -> a/b.py or a/b/__init__.py; absolute ones by suffix)."""
+        out: set[str] = set()
+        for c in modules:
+            for rel in (f"{c}.py", f"{c}/__init__.py"):
+                out.update([rel] if rel in self.paths else ([] if relative else self.suffix(rel)))
         return out
 
     @staticmethod
@@ -322,6 +327,8 @@ class LocalPredictor:
             counts = ctx.cochange.counts(ctx.changed_paths, ctx.base_time)
             top = max(counts.values(), default=0)
             for path, n in counts.most_common(4 * k):
+                if n < MIN_COCHANGES:
+                    break
                 add(path, "co_change", f"co-changed {n}x with changed files", n / top)
         ranked = sorted(scores, key=lambda p: (-scores[p], p))[: 4 * k]
         return [Relevant(p, round(scores[p], 4), "; ".join(reasons[p])) for p in ranked]
