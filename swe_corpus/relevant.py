@@ -335,22 +335,25 @@ class LocalPredictor:
 
     @staticmethod
     def importers(ctx: PRContext, resolver: ImportResolver) -> dict[str, str]:
-        """Files at base whose imports resolve to a changed file: git grep for the stem, then parse."""
+        """Files at base whose imports resolve to a changed file: one git grep for the changed files'
+        stems (in files of their languages), then each candidate's imports are parsed and resolved."""
+        targets = [c for c in ctx.changed_paths if c in ctx.tree and same_language_globs(c)]
+        words = sorted({w for c in targets for w in importer_search_words(c)})
+        globs = sorted({g for c in targets for g in same_language_globs(c)})
         out: dict[str, str] = {}
-        for changed in ctx.changed_paths:
-            if changed not in ctx.tree:
+        if not words:
+            return out
+        changed = set(targets)
+        for cand in ctx.repo.grep_files(ctx.base_commit, words, globs)[:MAX_IMPORTER_CANDIDATES]:
+            entry = ctx.tree.get(cand)
+            if cand in changed or entry is None or (entry.size or 0) > 500_000:
                 continue
-            words, globs = importer_search_words(changed), same_language_globs(changed)
-            if not words or not globs:
+            obj = ctx.repo.contents(entry.sha)
+            if obj is None:
                 continue
-            for cand in ctx.repo.grep_files(ctx.base_commit, words, globs)[:MAX_IMPORTER_CANDIDATES]:
-                if cand in out or cand == changed:
-                    continue
-                obj = ctx.repo.contents(ctx.tree[cand].sha)
-                if obj is None or len(obj[1]) > 500_000:
-                    continue
-                if changed in resolver.resolve(cand, obj[1].decode("utf-8", "replace")):
-                    out[cand] = changed
+            hits = sorted(resolver.resolve(cand, obj[1].decode("utf-8", "replace")) & changed)
+            if hits:
+                out[cand] = hits[0]
         return out
 
 
