@@ -60,6 +60,7 @@ class Resolution:
     base_commit: str
     head: str
     method: str  # merge_base, merge_commit_first_parent, pr_commits
+    commits: list[dict] | None = None  # filled when the resolving `git log` already listed them
 
 
 @dataclass
@@ -88,10 +89,16 @@ def resolve(repo: GitRepo, pr: dict) -> Resolution:
         pr.get(k) and str(pr[k]).lower() for k in ("base_sha", "head_sha", "merge_commit_sha")
     )
     if repo.has_commit(base) and repo.has_commit(head):
-        mb = repo.merge_base(base, head)
+        commits, boundary = log_range(repo, head, base)
+        if len(boundary) == 1:  # the only exit from head's own commits into base's history
+            mb = boundary[0]
+        elif not commits:  # head already reachable from base
+            mb = head
+        else:  # criss-cross or unrelated histories: ask git
+            mb = repo.merge_base(base, head)
         if mb is None:
             raise ExtractError("no_merge_base", "base and head share no history")
-        return Resolution(mb, head, "merge_base")
+        return Resolution(mb, head, "merge_base", commits)
     if repo.has_commit(merge):
         return resolve_from_merge_commit(repo, merge)
     missing = [k for k, v in (("base", base), ("head", head), ("merge", merge)) if not repo.has_commit(v)]
@@ -262,16 +269,24 @@ def changed_files(
     return rows, "".join(fix), "".join(test)
 
 
-def commits_between(repo: GitRepo, base: str, head: str, limit: int) -> list[dict]:
-    """Commits reachable from head and not from base, oldest first (messages feed issue linking)."""
+def log_range(repo: GitRepo, head: str, exclude: str) -> tuple[list[dict], list[str]]:
+    """Commits reachable from head and not from `exclude`, oldest first, and the boundary commits.
+
+    One `git log --boundary` answers both: with a single boundary commit, that commit is the merge
+    base (every common ancestor lies behind it), which saves a `git merge-base` call per PR."""
     out = repo.run(
-        "log", "-z", f"-n{limit}", "--reverse", "--format=%H%x1f%at%x1f%an%x1f%B", head, f"^{base}"
+        "log", "-z", "--boundary", "--reverse", "--format=%m%H%x1f%at%x1f%an%x1f%B", head, f"^{exclude}"
     )
-    commits = []
+    commits, boundary = [], []
     for rec in out.split(b"\0"):
+        rec = rec.lstrip(b"\n")
         if not rec.strip():
             continue
-        sha, at, name, msg = rec.decode("utf-8", "replace").lstrip("\n").split("\x1f", 3)
+        mark, rest = rec[:1], rec[1:].decode("utf-8", "replace")
+        sha, at, name, msg = rest.split("\x1f", 3)
+        if mark == b"-":
+            boundary.append(sha)
+            continue
         commits.append(
             {
                 "sha": sha,
@@ -280,7 +295,7 @@ def commits_between(repo: GitRepo, base: str, head: str, limit: int) -> list[dic
                 "author_name": name,
             }
         )
-    return commits
+    return commits, boundary
 
 
 def extract_pr(repo: GitRepo, pr: dict, limits: ExtractLimits | None = None) -> Extraction:
@@ -290,6 +305,7 @@ def extract_pr(repo: GitRepo, pr: dict, limits: ExtractLimits | None = None) -> 
         res = resolve(repo, pr)
         ext = Extraction(columns={})
         files, patch, test_patch = changed_files(repo, res.base_commit, res.head, limits, ext)
+        commits = res.commits if res.commits is not None else log_range(repo, res.head, res.base_commit)[0]
         if not files:
             raise ExtractError("empty_diff", "no change between base commit and head")
         ext.columns = {
@@ -298,7 +314,7 @@ def extract_pr(repo: GitRepo, pr: dict, limits: ExtractLimits | None = None) -> 
             "patch": patch,
             "test_patch": test_patch,
             "changed_files": files,
-            "commits": commits_between(repo, res.base_commit, res.head, limits.max_commits),
+            "commits": commits[-limits.max_commits :],
         }
         ext.counts[f"method:{res.method}"] += 1
         return ext

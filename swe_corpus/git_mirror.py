@@ -117,7 +117,6 @@ def safe_git_config(allowed_transport: str) -> list[str]:
         "transfer.fsckObjects": "false",
         "gc.auto": "0",
         "maintenance.auto": "false",
-        "diff.external": "",
         "core.quotePath": "false",
     }
     out: list[str] = []
@@ -223,6 +222,10 @@ class GitMirror:
         size = _dir_bytes(repo_dir)
         if size > self.config.max_repo_bytes:
             raise MirrorError("repo_too_large", f"mirror is {size} bytes > {self.config.max_repo_bytes}")
+        # Generation numbers make merge-base and `log A ^B` stop early instead of walking to the root.
+        self._run(
+            ["-C", str(repo_dir), "commit-graph", "write", "--reachable"], None, self.config.clone_timeout_s
+        )
 
     def _run(self, args: list[str], cwd: Path | None, timeout: float, watch: Path | None = None) -> str:
         """Run git in its own process group; kill it on timeout or when `watch` outgrows the size limit."""
