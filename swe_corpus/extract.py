@@ -1,8 +1,9 @@
 """Per-PR code extraction from a mirror: base commit, patch / test_patch, changed files, contents, commits.
 
-A few git calls per PR do the work: one `merge-base`, one `diff -z --raw -p` (structure and text of the
-whole change at once), one `log`; contents come from the mirror's long-running `cat-file`. The patch
-text is exactly `git diff` of the same commits, split per file in git's own order and checked with unidiff.
+One subprocess per PR: `git log --boundary head ^base` lists the commits and yields the merge base.
+The diff (`-z --raw -p -M`: structure and text of the whole change at once) comes from a long-running
+`git diff-tree --stdin`, contents from a long-running `cat-file --batch-command`. The patch text is
+exactly `git diff` of the same commits, split per file in git's own order and checked with unidiff.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"
 NULL_SHA = "0" * 40
 STATUS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "added", "T": "modified"}
-DIFF_ARGS = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M")
 MAX_REBASE_WALK = 250
 
 
@@ -227,9 +227,7 @@ def changed_files(
     repo: GitRepo, base: str, head: str, limits: ExtractLimits, ext: Extraction
 ) -> tuple[list[dict], str, str]:
     """changed_files rows plus (patch, test_patch) from one `git diff -z --raw -p` call."""
-    out = repo.run(
-        *DIFF_ARGS, "-z", "--raw", "--no-abbrev", "-p", base, head, max_bytes=limits.max_diff_bytes
-    )
+    out = repo.diff(base, head, limits.max_diff_bytes)
     raw, patch = parse_raw_and_patch(out)
     if len(raw) > limits.max_files_per_pr:
         raise ExtractError("too_many_files", f"{len(raw)} changed files > {limits.max_files_per_pr}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -296,6 +297,7 @@ class GitRepo:
         self.env = safe_git_env()
         self.timeout_s = timeout_s
         self._cat: subprocess.Popen | None = None
+        self._difftree: subprocess.Popen | None = None
         self._trees: dict[str, dict[str, TreeEntry]] = {}
 
     # -- subprocess calls
@@ -362,6 +364,44 @@ class GitRepo:
         self._cat.stdout.read(1)  # trailing newline
         return typ, data
 
+    # -- diffs through a persistent diff-tree
+    DIFF_OPTIONS = ("--no-ext-diff", "--no-textconv", "--no-color", "-M", "-z", "--raw", "--no-abbrev", "-p")
+
+    def diff(self, base: str, head: str, max_bytes: int) -> bytes:
+        """`git diff -z --raw --no-abbrev -p -M base head`, answered by one long-running
+        `git diff-tree --stdin` (a line "head base" diffs base -> head). After each request we send
+        "head head", which prints only "head\0" (--always): that marks the end of the answer."""
+        if not (HEX40_RE.match(base) and HEX40_RE.match(head)):
+            raise GitError("git_failed", "diff needs full commit ids")
+        if self._difftree is None or self._difftree.poll() is not None:
+            self._difftree = subprocess.Popen(
+                [*self.prefix, "diff-tree", "--stdin", "--always", *self.DIFF_OPTIONS],
+                env=self.env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        proc = self._difftree
+        header, mark = f"{head}\0".encode(), f"{head}\0".encode()
+        proc.stdin.write(f"{head} {base}\n{head} {head}\n".encode())
+        proc.stdin.flush()
+        buf = bytearray()
+        fd = proc.stdout.fileno()
+        deadline = time.monotonic() + self.timeout_s
+        while not (buf.endswith(b"\n" + mark) or bytes(buf) == header + mark):
+            left = deadline - time.monotonic()
+            ready = select.select([fd], [], [], max(left, 0))[0] if left > 0 else []
+            chunk = os.read(fd, 1 << 20) if ready else b""
+            if not chunk or len(buf) > max_bytes:
+                _kill_group(proc)
+                self._difftree = None
+                if len(buf) > max_bytes:
+                    raise GitError("diff_too_large", f"diff larger than {max_bytes} bytes")
+                raise GitError("git_timeout" if not ready else "git_failed", "git diff-tree gave no answer")
+            buf += chunk
+        return bytes(buf[len(header) : len(buf) - len(mark)])
+
     def has_commit(self, sha: str | None) -> bool:
         return bool(sha) and (self.info(sha.lower()) or ("",))[0] == "commit"
 
@@ -419,13 +459,15 @@ class GitRepo:
         return [p.decode("utf-8", "replace").removeprefix(prefix) for p in out.split(b"\0") if p]
 
     def close(self) -> None:
-        if self._cat is not None:
+        for proc in (self._cat, self._difftree):
+            if proc is None:
+                continue
             try:
-                self._cat.stdin.close()
-                self._cat.wait(timeout=5)
+                proc.stdin.close()
+                proc.wait(timeout=5)
             except (OSError, subprocess.TimeoutExpired):
-                _kill_group(self._cat)
-            self._cat = None
+                _kill_group(proc)
+        self._cat = self._difftree = None
 
     def __enter__(self) -> GitRepo:
         return self
