@@ -9,6 +9,7 @@ exactly `git diff` of the same commits, split per file in git's own order and ch
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -341,7 +342,12 @@ def make_predictor(config: ExtractConfig) -> RelevantPredictor | None:
     if config.relevant == "none":
         return None
     if config.relevant == "llm":
-        return LLMPredictor(url=config.llm_url, model=config.llm_model, timeout_s=config.llm_timeout_s)
+        return LLMPredictor(
+            url=config.llm_url,
+            model=config.llm_model,
+            timeout_s=config.llm_timeout_s,
+            api_key=os.environ.get("SWE_CORPUS_LLM_API_KEY"),
+        )
     if config.relevant == "local":
         return LocalPredictor()
     raise ValueError(f"unknown relevant predictor {config.relevant!r}")
