@@ -53,33 +53,37 @@ class ExtractRepositoryFn(beam.DoFn):
     def process(self, element):
         repo, prs = element
         prs = list(prs)
-        funnel = beam.metrics.Metrics.counter
-        funnel("funnel", f"{STAGE}:in").inc(len(prs))
+        beam.metrics.Metrics.counter("funnel", f"{STAGE}:in").inc(len(prs))
+        done: set[str | None] = set()
         try:
-            outputs = list(extract_repo(repo, prs, self.config, self.mirror))
-        except Exception as e:  # a defect must not stop the run: reject this repository's PRs, loudly
+            for kind, value in extract_repo(repo, prs, self.config, self.mirror):
+                yield from self.route(kind, value)
+                if kind in ("pull_requests", "rejected"):
+                    done.add(value.get("instance_id"))
+        except Exception as e:  # a defect must not stop the run: reject what is left of this repository
             log.exception("extraction of %s failed", repo)
-            outputs = [
-                (
-                    "rejected",
-                    rejection(
+            for p in prs:
+                if p.get("instance_id") not in done:
+                    row = rejection(
                         STAGE, "extract_error", type(e).__name__, instance_id=p.get("instance_id"), repo=repo
-                    ),
-                )
-                for p in prs
-            ]
-        for kind, value in outputs:
-            if kind == "pull_requests":
-                funnel("funnel", f"{STAGE}:kept").inc()
-                yield relink_commit_messages(value)
-            elif kind == "rejected":
-                funnel("funnel", f"{STAGE}:rejected:{value['reason']}").inc()
-                yield beam.pvalue.TaggedOutput("rejected", value)
-            elif kind == "blobs":
-                yield beam.pvalue.TaggedOutput("blobs", (value["blob_sha"], value))
-            else:
-                name, n = value
-                funnel("extract_detail", name).inc(n)
+                    )
+                    yield from self.route("rejected", row)
+
+    @staticmethod
+    def route(kind: str, value):
+        """Extraction outputs -> main/tagged outputs and funnel counters (one place, one invariant)."""
+        funnel = beam.metrics.Metrics.counter
+        if kind == "pull_requests":
+            funnel("funnel", f"{STAGE}:kept").inc()
+            yield relink_commit_messages(value)
+        elif kind == "rejected":
+            funnel("funnel", f"{STAGE}:rejected:{value['reason']}").inc()
+            yield beam.pvalue.TaggedOutput("rejected", value)
+        elif kind == "blobs":
+            yield beam.pvalue.TaggedOutput("blobs", (value["blob_sha"], value))
+        else:
+            name, n = value
+            funnel("extract_detail", name).inc(n)
 
 
 def first_of_group(element):

@@ -9,6 +9,7 @@ exactly `git diff` of the same commits, split per file in git's own order and ch
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from swe_corpus.relevant import (
     RelevantPredictor,
     select_within_budget,
 )
+
+log = logging.getLogger(__name__)
 
 SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"
@@ -116,14 +119,12 @@ def resolve_from_merge_commit(repo: GitRepo, merge: str) -> Resolution:
     if len(parents) > 1:
         return Resolution(parents[0], merge, "merge_commit_first_parent")
     committer = fields.get("committer", [""])[0]
-    first, count = merge, 1
-    while count < MAX_REBASE_WALK:
-        parent = repo.commit_fields(first)["parent"][0]
-        pf = repo.commit_fields(parent) if repo.has_commit(parent) else {}
+    base, count = parents[0], 1
+    while count < MAX_REBASE_WALK and repo.has_commit(base):
+        pf = repo.commit_fields(base)
         if len(pf.get("parent", [])) != 1 or pf.get("committer", [""])[0] != committer:
             break
-        first, count = parent, count + 1
-    base = repo.commit_fields(first)["parent"][0]
+        base, count = pf["parent"][0], count + 1
     return Resolution(base, merge, "pr_commits" if count > 1 else "merge_commit_first_parent")
 
 
@@ -419,11 +420,12 @@ def extract_repo(repo_name: str, prs: list[dict], config: ExtractConfig, mirror:
                 cols["relevant_files"], cols["relevant_predictor"] = [], None
                 if predictor is not None:
                     add_relevant_files(repo, pr, ext, predictor, config, cochange)
-            except ExtractError as e:
+            except (ExtractError, GitError) as e:
                 yield "rejected", _reject(pr, e.reason, str(e))
                 continue
-            except GitError as e:
-                yield "rejected", _reject(pr, e.reason, str(e))
+            except Exception as e:  # a defect on one PR must not lose the others: record and go on
+                log.exception("extraction of %s failed", pr.get("instance_id"))
+                yield "rejected", _reject(pr, "extract_error", f"{type(e).__name__}: {e}")
                 continue
             for name, n in ext.counts.items():
                 yield "count", (name, n)

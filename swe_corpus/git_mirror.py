@@ -194,9 +194,10 @@ class GitMirror:
                 self._run(["init", "--bare", "--quiet", "--template=", str(work)], cwd=None, timeout=60)
             self._fetch(work, url)
             if fresh:
-                if path.exists():
-                    shutil.rmtree(path)
-                work.rename(path)
+                try:  # another worker may have finished the same mirror meanwhile: keep theirs
+                    work.rename(path)
+                except OSError:
+                    shutil.rmtree(work, ignore_errors=True)
             (path / ".swe-corpus-complete").write_text(str(time.time()))
         except BaseException:
             if fresh:
