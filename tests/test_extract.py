@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import unidiff
 
-from swe_corpus.extract import ExtractConfig, ExtractError, ExtractLimits, extract_pr, extract_repo
+from swe_corpus.extract import ExtractConfig, ExtractError, ExtractLimits, extract_pr, extract_repo, log_range
 from swe_corpus.git_mirror import GitMirror, GitRepo, MirrorConfig
 from swe_corpus.languages import is_test_path, language_of
 from tests.test_git_helpers import RepoBuilder, git_out
@@ -98,6 +98,17 @@ def build_world(root: Path) -> dict:
     merge3 = b.head()
     b.git("branch", "-q", "-D", "feature3")
 
+    # PR 8: the PR branch merged main into itself; the log has two boundary commits (merge-base fallback)
+    b.git("checkout", "-q", "-b", "feature8", base2)
+    b.write("src/pkg/eight.py", "EIGHT = 1\n")
+    b.commit("eight one")
+    b.git("merge", "-q", "--no-ff", "-m", "Merge main into feature8", "main", env=b.tick())
+    b.write("src/pkg/eight.py", "EIGHT = 2\n")
+    head8 = b.commit("eight two")
+    b.git("checkout", "-q", "main")
+    b.write("NEWS.md", "news\n")
+    base8 = b.commit("news on main")
+
     # PR 4: from a fork; its commit lives only under refs/pull/4/head on the server
     b.git("checkout", "-q", "-b", "fork-work")
     b.write("src/pkg/fork.py", "FORK = True\n")
@@ -117,8 +128,15 @@ def build_world(root: Path) -> dict:
             3: pr_row(3, base3, head3, merge3),
             4: pr_row(4, base2, head4, None),
             5: pr_row(5, "a" * 40, "b" * 40, "c" * 40),
+            8: pr_row(8, base8, head8, None),
         },
-        "expect": {1: (base1, head1), 2: (base2, merge2), 3: (base3, merge3), 4: (base2, head4)},
+        "expect": {
+            1: (base1, head1),
+            2: (base2, merge2),
+            3: (base3, merge3),
+            4: (base2, head4),
+            8: (base8, head8),
+        },
     }
 
 
@@ -146,7 +164,7 @@ def diff_text(bare: Path, base: str, head: str, paths: list[str]) -> str:
     return out.decode("utf-8", "replace")
 
 
-@pytest.mark.parametrize("number", [1, 2, 3, 4])
+@pytest.mark.parametrize("number", [1, 2, 3, 4, 8])
 def test_patch_and_contents_equal_git(world, extracted, number):
     ext = extracted[number]
     cols = ext.columns
@@ -201,10 +219,14 @@ def test_fallbacks_squash_rebase_and_fork(world, extracted):
     assert extracted[3].columns["extraction_method"] == "pr_commits"
     assert [c["message"] for c in extracted[3].columns["commits"]] == ["triple", "extra"]
     assert extracted[4].columns["extraction_method"] == "merge_base"  # via refs/pull/4/head
+    eight = extracted[8].columns  # base_commit checked against git merge-base in the parametrized test
+    assert [c["message"] for c in eight["commits"]] == ["eight one", "Merge main into feature8", "eight two"]
+    assert [f["path"] for f in eight["changed_files"]] == ["src/pkg/eight.py"]
 
 
 def test_unreachable_and_limits(world):
     with GitRepo(world["mirror"]) as repo:
+        assert len(log_range(repo, world["prs"][8]["head_sha"], world["prs"][8]["base_sha"])[1]) == 2
         with pytest.raises(ExtractError) as e:
             extract_pr(repo, world["prs"][5], LIMITS)
         assert e.value.reason == "commits_unreachable"
@@ -219,7 +241,7 @@ def test_extract_repo_routes_rows_blobs_and_rejections(world):
     prs = [r for kind, r in out if kind == "pull_requests"]
     rejected = [r for kind, r in out if kind == "rejected"]
     blobs = [r["blob_sha"] for kind, r in out if kind == "blobs"]
-    assert len(prs) == 4 and [r["reason"] for r in rejected] == ["commits_unreachable"]
+    assert len(prs) == 5 and [r["reason"] for r in rejected] == ["commits_unreachable"]
     assert len(blobs) == len(set(blobs))
     pr1 = next(r for r in prs if r["number"] == 1)
     assert pr1["relevant_predictor"] == "local"

@@ -49,7 +49,7 @@ def q(out, sql: str):
 
 def test_funnel_and_rejections(outputs):
     _w, out, funnel = outputs
-    assert funnel["extract:in"] == 7 and funnel["extract:kept"] == 4
+    assert funnel["extract:in"] == 8 and funnel["extract:kept"] == 5
     assert funnel["extract:in"] == funnel["extract:kept"] + sum(
         v for k, v in funnel.items() if ":rejected:" in k
     )
@@ -86,6 +86,7 @@ def test_blobs_unique_and_every_reference_resolves(outputs):
         (2, "merge_commit_first_parent"),
         (3, "pr_commits"),
         (4, "merge_base"),
+        (8, "merge_base"),
     ]
     assert all(r[3] == "local" for r in rows)
     assert q(out, "SELECT count(*) FROM blobs WHERE strlen(content) <> size") == [(0,)]
