@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 import unidiff
+from test_git_helpers import RepoBuilder, git_out
 
 from swe_corpus.extract import ExtractConfig, ExtractError, ExtractLimits, extract_pr, extract_repo, log_range
 from swe_corpus.git_mirror import GitMirror, GitRepo, MirrorConfig
 from swe_corpus.languages import is_test_path, language_of
-from tests.test_git_helpers import RepoBuilder, git_out
 
 REPO = "acme/widgets"
 LIMITS = ExtractLimits(max_file_bytes=4000)

@@ -7,11 +7,11 @@ import argparse
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from test_extract import build_world, pr_row
 
 import schemas.tables as schemas
 from pipelines.common import counters, rows_to_table
 from pipelines.extract import add_arguments, run_pipeline
-from tests.test_extract import build_world, pr_row
 
 
 @pytest.fixture(scope="module")

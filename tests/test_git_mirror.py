@@ -11,11 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from test_extract import LIMITS, REPO, build_world
+from test_git_helpers import git_out
 
 from swe_corpus.extract import ExtractConfig, extract_pr, extract_repo
 from swe_corpus.git_mirror import GitMirror, GitRepo, MirrorConfig, MirrorError, redact, safe_git_config
-from tests.test_extract import LIMITS, REPO, build_world
-from tests.test_git_helpers import git_out
 
 TOKEN = "ghp_s3cr3tT0KEN"
 

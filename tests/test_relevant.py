@@ -7,6 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from test_git_helpers import RepoBuilder
 
 from swe_corpus.git_mirror import GitRepo
 from swe_corpus.relevant import (
@@ -18,7 +19,6 @@ from swe_corpus.relevant import (
     named_in_text,
     select_within_budget,
 )
-from tests.test_git_helpers import RepoBuilder
 
 FILES = {
     # Python: app/service.py imports app/helpers.py; app/cli.py imports app/service.py
