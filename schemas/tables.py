@@ -293,7 +293,11 @@ BLOBS = schema(
         f("size", pa.int64(), "Size in bytes.", False),
         f("content", pa.large_string(), "Decoded UTF-8 text content.", False),
     ],
-    "File contents stored once per git blob id; PR rows reference (path, blob_sha).",
+    "File contents stored once per git blob id; PR rows reference (path, blob_sha): "
+    "`changed_files.before_blob` (at base_commit), `changed_files.after_blob` (at head) and "
+    "`relevant_files.blob_sha` (at base_commit). A changed file whose `content_omitted` is set "
+    "(binary, oversized, undecodable, symlink, submodule, missing) has no row here. "
+    "Join: `unnest(changed_files)` then `blobs ON blob_sha = before_blob`.",
 )
 
 # --------------------------------------------------------------------------- curation
