@@ -207,7 +207,9 @@ def main() -> None:
         if not args.skip_datatrove and importlib.util.find_spec("datatrove") is not None:
             methods["datatrove"] = datatrove_stages
         elif not args.skip_datatrove:
-            print("datatrove not installed (pip install -e '.[bench]'): comparing with the datasketch loop only")
+            print(
+                "datatrove not installed (pip install -e '.[bench]'): comparing with the datasketch loop only"
+            )
         for name, fn in methods.items():
             r = fn(docs)
             rec = r.get("recall_removed", recall(r.get("components", {}), PAIRS))

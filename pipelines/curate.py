@@ -423,3 +423,30 @@ def run(args: argparse.Namespace, extra_args: list[str]) -> int:
         log.error("funnel does not add up: %s", manifest["funnel_errors"])
         return 1
     return 0
+
+
+def config_from_corpus(section) -> CurateConfig:
+    """The `[curate]` section of corpus.toml (`swe_corpus.config.CurateConfig`) -> CurateConfig."""
+    return CurateConfig(
+        filters=FilterConfig(
+            languages=tuple(section.text_languages),
+            min_language_score=section.min_text_language_score,
+            lid_model_path=section.lid_model or None,
+            max_changed_files=section.max_changed_files,
+            max_changed_lines=section.max_changed_lines,
+            max_patch_bytes=section.max_patch_bytes,
+        ),
+        decontamination=DecontaminationConfig(
+            mode=section.decontaminate,
+            benchmark_file=section.benchmark_file or None,
+            near_copy=NearCopyConfig(threshold=section.benchmark_threshold),
+        ),
+        dedup=dedup.DedupConfig(
+            num_perm=section.dedup_num_perm,
+            bands=section.dedup_bands,
+            rows=section.dedup_rows,
+            ngram=section.dedup_ngram,
+            threshold=section.dedup_threshold,
+        ),
+        seeds=seeds.SeedConfig(max_context_bytes=section.max_context_bytes),
+    )

@@ -187,3 +187,29 @@ def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None):
     result = p.run()
     result.wait_until_finish()
     return result
+
+
+def config_from_corpus(section) -> ExtractConfig:
+    """The `[extract]` section of corpus.toml (`swe_corpus.config.ExtractConfig`) -> ExtractConfig."""
+    mirror = MirrorConfig(
+        cache_dir=section.git_cache_dir,
+        url_template=section.git_url_template,
+        clone_mode=section.clone_mode,
+        clone_timeout_s=float(section.clone_timeout_s),
+        max_repo_bytes=int(section.max_repo_mb) * 2**20,
+    )
+    limits = replace(
+        ExtractLimits(), max_files_per_pr=section.max_files_per_pr, max_file_bytes=section.max_file_bytes
+    )
+    config = ExtractConfig(
+        mirror=mirror,
+        limits=limits,
+        relevant=section.relevant_predictor,
+        relevant_k=section.relevant_k,
+        relevant_budget_bytes=section.relevant_budget_bytes,
+    )
+    if section.llm_url:
+        config = replace(config, llm_url=section.llm_url)
+    if section.llm_model:
+        config = replace(config, llm_model=section.llm_model)
+    return config

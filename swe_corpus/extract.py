@@ -407,6 +407,7 @@ def extract_repo(repo_name: str, prs: list[dict], config: ExtractConfig, mirror:
     predictor = make_predictor(config)
     emitted: set[str] = set()
     with GitRepo(path, mirror.transport) as repo:
+        roots = root_commits(repo)
         cochange = None
         if predictor is not None:
             try:
@@ -429,11 +430,19 @@ def extract_repo(repo_name: str, prs: list[dict], config: ExtractConfig, mirror:
                 continue
             for name, n in ext.counts.items():
                 yield "count", (name, n)
-            yield "pull_requests", {**pr, **cols}
+            yield "pull_requests", {**pr, **cols, "root_commits": roots}
             for sha, text in ext.blobs.items():
                 if sha not in emitted:
                     emitted.add(sha)
                     yield "blobs", {"blob_sha": sha, "size": len(text.encode("utf-8")), "content": text}
+
+
+def root_commits(repo: GitRepo) -> list[str]:
+    """Parentless commits of every fetched ref: shared history (forks, mirrors, renamed copies) shows here."""
+    try:
+        return sorted(set(repo.run("rev-list", "--max-parents=0", "--all").decode().split()))
+    except GitError:
+        return []
 
 
 def _reject(pr: dict, reason: str, detail: str) -> dict:

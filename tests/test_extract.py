@@ -253,6 +253,9 @@ def test_extract_repo_routes_rows_blobs_and_rejections(world):
     )
     assert "tests/test_core.py" in relevant
     assert set(r["blob_sha"] for r in pr1["relevant_files"]) <= set(blobs)
+    # root commits of the clone travel with every row, for fork/mirror decontamination
+    roots = set(git_out(world["mirror"], "rev-list", "--max-parents=0", "--all").decode().split())
+    assert roots and all(set(r["root_commits"]) == roots for r in prs)
 
 
 def test_missing_repository_rejects_its_prs(world):
