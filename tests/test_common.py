@@ -45,3 +45,11 @@ def test_write_table_roundtrip_with_duckdb(tmp_path):
     for path in (tmp_path / "rejected").glob("*.parquet"):
         assert pq.read_schema(path).names == REJECTED.names
     assert isinstance(pa.Table, type)
+
+
+def test_docs_schema_reference_is_current():
+    """docs/schema.md is generated from schemas/ (`python -m schemas > docs/schema.md`)."""
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
+    assert doc.read_text() == schema_markdown() + "\n", "regenerate: python -m schemas > docs/schema.md"
