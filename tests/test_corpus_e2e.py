@@ -127,7 +127,7 @@ def test_damaged_lines_are_recorded(runs):
     dup = next(d for d in runs["world"]["damaged_lines"] if d["kind"] == "duplicate_event")
     n = duckdb.sql(
         f"select count(*) from read_parquet('{out}/events/*.parquet') where event_id = '{dup['event_ids'][0]}'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     assert n == 2
 
 
