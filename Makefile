@@ -8,6 +8,7 @@ GHARCHIVE_URL ?=
 GIT_URL_TEMPLATE ?=
 CONFIG ?=
 DECONTAMINATE ?=
+OVERWRITE ?=
 ARGS   ?=
 
 .PHONY: install test corpus lint bench clean
@@ -32,6 +33,7 @@ corpus: install
 	  $(if $(GIT_URL_TEMPLATE),--git-url-template $(GIT_URL_TEMPLATE)) \
 	  $(if $(CONFIG),--config $(CONFIG)) \
 	  $(if $(DECONTAMINATE),--decontaminate $(DECONTAMINATE)) \
+	  $(if $(OVERWRITE),--overwrite) \
 	  $(ARGS)
 
 lint: install

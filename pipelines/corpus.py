@@ -90,7 +90,7 @@ def prepare_out(out: str, overwrite: bool) -> None:
     if existing and not overwrite:
         raise SystemExit(
             f"swe-corpus corpus: {out} already holds a corpus ({', '.join(existing)}); "
-            "pass --overwrite to replace it or choose another --out"
+            "pass --overwrite (make corpus OVERWRITE=1) to replace it, or choose another --out (OUT=)"
         )
     stale = [f"{out}/{t}" for t in existing]
     if stale:
@@ -115,7 +115,7 @@ def write_tables(tables: dict, out: str, num_shards: int) -> None:
 # ------------------------------------------------------------------ reporting
 def funnel_table(funnel: dict[str, dict]) -> str:
     """The funnel as aligned text: per stage in, kept, rejected by reason."""
-    lines = [f"{'stage':<14}{'in':>9}{'kept':>9}  rejected"]
+    lines = [f"{'stage':<14}{'in':>9}{'kept':>9}  not kept, by reason"]
     for stage in FUNNEL_STAGES:
         row = funnel.get(stage)
         if not row or not row.get("in"):
