@@ -136,6 +136,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     cfg = corpus_config.resolve_config(args)
+    # Stage progress (hours read, repositories cloned, PRs extracted) is logged at INFO; Beam's own
+    # INFO chatter would drown it.
+    logging.getLogger("apache_beam").setLevel(logging.WARNING)
     world = use_demo_world(cfg)
     out = cfg.run.out.rstrip("/")
     prepare_out(out, cfg.run.overwrite)

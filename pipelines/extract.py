@@ -55,11 +55,14 @@ class ExtractRepositoryFn(beam.DoFn):
         prs = list(prs)
         beam.metrics.Metrics.counter("funnel", f"{STAGE}:in").inc(len(prs))
         done: set[str | None] = set()
+        kept = 0
         try:
             for kind, value in extract_repo(repo, prs, self.config, self.mirror):
                 yield from self.route(kind, value)
                 if kind in ("pull_requests", "rejected"):
                     done.add(value.get("instance_id"))
+                    kept += kind == "pull_requests"
+            log.info("extract: %s: %d PRs, %d extracted, %d rejected", repo, len(prs), kept, len(prs) - kept)
         except Exception as e:  # a defect must not stop the run: reject what is left of this repository
             log.exception("extraction of %s failed", repo)
             for p in prs:
