@@ -42,7 +42,7 @@ def run_corpus(world_dir: Path, cache: Path, out: Path, *extra: str) -> int:
 def rows(out: Path, table: str) -> list[tuple]:
     """Every row of a table, as comparable tuples in a canonical order."""
     rel = duckdb.sql(f"select * from read_parquet('{out}/{table}/*.parquet')")
-    return sorted((tuple(map(repr, r)) for r in rel.fetchall()))
+    return sorted(tuple(map(repr, r)) for r in rel.fetchall())
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,14 @@ def runs(tmp_path_factory):
         == 0
     )
     world = json.loads((world_dir / "world.json").read_text())
-    return {"root": root, "world_dir": world_dir, "cache": cache, "single": single, "multi": multi, "world": world}
+    return {
+        "root": root,
+        "world_dir": world_dir,
+        "cache": cache,
+        "single": single,
+        "multi": multi,
+        "world": world,
+    }
 
 
 def test_every_table_written_and_readable(runs):
@@ -80,7 +87,9 @@ def test_single_and_multi_process_give_the_same_tables(runs):
 def test_rl_seeds_are_the_planted_fixes_with_context(runs):
     world, out = runs["world"], runs["single"]
     seeds = duckdb.sql(f"select * from read_parquet('{out}/rl_seed/*.parquet')").fetchall()
-    cols = [d[0] for d in duckdb.sql(f"select * from read_parquet('{out}/rl_seed/*.parquet') limit 0").description]
+    cols = [
+        d[0] for d in duckdb.sql(f"select * from read_parquet('{out}/rl_seed/*.parquet') limit 0").description
+    ]
     seeds = {r[cols.index("instance_id")]: dict(zip(cols, r, strict=True)) for r in seeds}
     assert set(seeds) == set(world["expected"]["rl_seed"])
     planted = {p["instance_id"]: p for p in world["prs"]}
@@ -111,7 +120,12 @@ def test_rejections_have_the_planted_reasons(runs):
         stage, reason = got[iid][0]
         stages = CURATE_STEPS if want["stage"] == "curate" else {want["stage"]}
         assert stage in stages and reason in want["reasons"], (iid, got[iid], want)
-    kept = {r[0] for r in duckdb.sql(f"select instance_id from read_parquet('{out}/pull_requests/*.parquet')").fetchall()}
+    kept = {
+        r[0]
+        for r in duckdb.sql(
+            f"select instance_id from read_parquet('{out}/pull_requests/*.parquet')"
+        ).fetchall()
+    }
     assert kept == set(world["expected"]["rl_seed"]) | set(world["expected"]["pull_requests_not_seed"])
 
 
