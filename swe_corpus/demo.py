@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from swe_corpus.events import KEPT_TYPES
 from swe_corpus.rejects import instance_id
 
 log = logging.getLogger(__name__)
@@ -2767,14 +2768,6 @@ def _line(obj: dict) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-KEPT_TYPES = {
-    "PullRequestEvent",
-    "IssuesEvent",
-    "IssueCommentEvent",
-    "PullRequestReviewCommentEvent",
-    "PullRequestReviewEvent",
-    "ForkEvent",
-}
 
 
 class HourFiles:
