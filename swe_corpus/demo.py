@@ -3000,7 +3000,7 @@ def generate(out_dir: str | os.PathLike, seed: int = 0, force: bool = False) -> 
 
     An existing world with the same seed and generator version is reused unless `force`.
     """
-    out = Path(out_dir)
+    out = Path(out_dir).resolve()  # git and file:// URLs need an absolute path
     world_json = out / "world.json"
     if world_json.exists() and not force:
         try:
