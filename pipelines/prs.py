@@ -1,0 +1,364 @@
+"""Beam stage: events (pyarrow Tables of schemas.EVENTS) -> pull_requests + issues + rejected.
+
+`AssemblePullRequests(config)` is the composite used by the corpus pipeline; `run()` is
+`swe-corpus prs --events DIR --out DIR [--hydrate] [--keep-unmerged] [--github-api-url U]`.
+
+Shape (per-element cost matters, ~40 us): each events Table is split by PR/issue key inside one DoFn
+(one element per key per batch, not per event), one GroupByKey folds each PR's events from every
+batch/hour, and ONE CoGroupByKey keyed by (repo, issue number) joins issues to the PRs that link them.
+Only PRs linking two or more issues are regrouped by PR id after the join.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.compute as pc
+from apache_beam.metrics import Metrics
+
+from pipelines.common import WriteTable, counters, make_pipeline
+from schemas.tables import EVENTS, ISSUES, PULL_REQUESTS, REJECTED
+from swe_corpus import pull_requests as prs
+from swe_corpus.github_api import (
+    DEFAULT_API_URL,
+    ClientConfig,
+    GitHubClient,
+    HydrationError,
+    NotFound,
+    hydrate_issue,
+    hydrate_pull_request,
+)
+from swe_corpus.rejects import instance_id, rejection
+
+log = logging.getLogger(__name__)
+FUNNEL = "funnel"
+STAGE, LINK_STAGE, HYDRATE_STAGE = "prs", "link", "hydrate"
+REJECTED_TAG, ISSUES_TAG, REGROUP_TAG = "rejected", "issues", "regroup"
+_KEY_COLUMNS = ("event_type", "is_pull_request", "repo_id", "repo_name", "number")
+
+
+@dataclass
+class PrsConfig:
+    """Options of the PR stage (CLI flags map 1:1)."""
+
+    keep_unmerged: bool = False
+    hydrate: bool = False
+    github_api_url: str = DEFAULT_API_URL
+    api_cache_dir: str | None = None
+    api_concurrency: int = 4
+
+
+def _count(stage: str, what: str, n: int = 1) -> None:
+    Metrics.counter(FUNNEL, f"{stage}:{what}").inc(n)
+
+
+def _reject(stage: str, reason: str, detail: str, *, iid: str | None, repo: str | None):
+    _count(stage, f"rejected:{reason}")
+    return beam.pvalue.TaggedOutput(
+        REJECTED_TAG, rejection(stage, reason, detail, instance_id=iid, repo=repo)
+    )
+
+
+class _HydratingDoFn(beam.DoFn):
+    """Holds one GitHub client per worker when hydration is on (token read from the environment)."""
+
+    def __init__(self, config: PrsConfig):
+        self.config = config
+        self.client: GitHubClient | None = None
+
+    def setup(self) -> None:
+        if self.config.hydrate:
+            self.client = GitHubClient(
+                ClientConfig(
+                    base_url=self.config.github_api_url,
+                    cache_dir=self.config.api_cache_dir,
+                    max_concurrency=self.config.api_concurrency,
+                )
+            )
+
+
+# --------------------------------------------------------------------------- 1. key events per batch
+class KeyEventsFn(beam.DoFn):
+    """One events Table -> (item key, [rows]) per PR/issue in it: few elements before the shuffle."""
+
+    def process(self, table: pa.Table):
+        keep = pc.is_in(table["event_type"], pa.array(sorted(prs.PR_EVENT_TYPES)))
+        rows = table.filter(pc.and_(keep, pc.is_valid(table["number"]))).to_pylist()
+        groups: dict[tuple, list[dict]] = defaultdict(list)
+        for row in rows:
+            key = prs.item_key(row)
+            if key is not None:
+                groups[key].append(row)
+        yield from groups.items()
+
+
+# --------------------------------------------------------------------------- 2. fold per PR / issue
+class AssembleFn(_HydratingDoFn):
+    """(key, [[rows]...]) -> PR record (main), issue record (ISSUES_TAG) or a rejection."""
+
+    def process(self, element):
+        key, batches = element
+        rows = [row for batch in batches for row in batch]
+        if key[0] == "issue":
+            issue = prs.assemble_issue(rows)
+            yield beam.pvalue.TaggedOutput(
+                ISSUES_TAG, (prs.issue_join_key(issue["repo"], issue["number"]), issue)
+            )
+            return
+        pr = prs.assemble_pull_request(rows)
+        _count(STAGE, "in")
+        verdict = prs.rejection_reason(pr, self.config.keep_unmerged, self.config.hydrate)
+        if verdict:
+            yield _reject(STAGE, *verdict, iid=pr["instance_id"], repo=pr["repo"])
+            return
+        _count(STAGE, "kept")
+        if self.config.hydrate and prs.needs_hydration(pr):
+            pr = yield from self._hydrate(pr)
+            if pr is None:
+                return
+        yield pr
+
+    def _hydrate(self, pr: dict):
+        _count(HYDRATE_STAGE, "in")
+        try:
+            pr = prs.relink(hydrate_pull_request(self.client, pr))
+        except NotFound as exc:
+            yield _reject(HYDRATE_STAGE, "not_found", str(exc), iid=pr["instance_id"], repo=pr["repo"])
+            return None
+        except HydrationError as exc:
+            yield _reject(HYDRATE_STAGE, "api_error", str(exc), iid=pr["instance_id"], repo=pr["repo"])
+            return None
+        if not pr["merged"] and not self.config.keep_unmerged:
+            yield _reject(
+                HYDRATE_STAGE, "unmerged", "the API says not merged", iid=pr["instance_id"], repo=pr["repo"]
+            )
+            return None
+        _count(HYDRATE_STAGE, "kept")
+        return pr
+
+
+# --------------------------------------------------------------------------- 3. join issues
+def link_keys(pr: dict):
+    """(issue join key, PR) for every closing link of a PR (PRs without links skip the join)."""
+    for link in pr["_links"]:
+        yield prs.issue_join_key(link["repo"], link["number"]), pr
+
+
+def finish_without_links(pr: dict) -> dict:
+    return prs.attach_issues(pr, [])
+
+
+class JoinIssuesFn(_HydratingDoFn):
+    """(issue key, {"issue": [...], "pr": [...]}) -> the issue row, finished single-link PRs, and
+    (pr id, (pr, link, issue|None)) for multi-link PRs to regroup."""
+
+    def process(self, element):
+        (repo_lower, number), grouped = element
+        candidates = list(grouped["issue"])
+        issue = next((i for i in candidates if i["title"] is not None), candidates[0] if candidates else None)
+        pulls = list(grouped["pr"])
+        if pulls and (issue is None or issue["title"] is None) and self.config.hydrate:
+            issue = yield from self._hydrate(pulls[0], number, issue)
+        if issue is not None:
+            yield beam.pvalue.TaggedOutput(ISSUES_TAG, issue)
+        for pr in pulls:
+            link = next(
+                lk
+                for lk in pr["_links"]
+                if prs.issue_join_key(lk["repo"], lk["number"]) == (repo_lower, number)
+            )
+            usable = issue if issue is not None and issue["title"] is not None else None
+            if usable is None:
+                yield from self._reject_link(pr, link, issue)
+            else:
+                _count(LINK_STAGE, "kept")
+            if len(pr["_links"]) == 1:
+                yield prs.attach_issues(pr, [(link, usable)] if usable else [])
+            else:
+                yield beam.pvalue.TaggedOutput(REGROUP_TAG, (pr["instance_id"], (pr, link, usable)))
+
+    def _hydrate(self, pr: dict, number: int, seen: dict | None):
+        link = next(lk for lk in pr["_links"] if lk["number"] == number)
+        _count(HYDRATE_STAGE, "in")
+        try:
+            issue = hydrate_issue(self.client, link["repo"], number)
+        except HydrationError as exc:
+            reason = "not_found" if isinstance(exc, NotFound) else "api_error"
+            yield _reject(
+                HYDRATE_STAGE, reason, str(exc), iid=instance_id(link["repo"], number), repo=link["repo"]
+            )
+            return seen
+        _count(HYDRATE_STAGE, "kept")
+        if seen is not None and seen.get("repo_id") is not None:
+            issue["repo_id"] = seen["repo_id"]
+        return issue
+
+    def _reject_link(self, pr: dict, link: dict, issue: dict | None):
+        ref = f"{link['repo']}#{link['number']}"
+        hint = "" if self.config.hydrate else "; rerun with --hydrate"
+        if issue is None:
+            reason, detail = (
+                "issue_not_in_events",
+                f"{ref} has no event in the window (opened before it?){hint}",
+            )
+        else:
+            reason, detail = "issue_without_text", f"{ref} events carry no title/body{hint}"
+        if self.config.hydrate:
+            reason, detail = "issue_hydration_failed", f"{ref}: the API did not return it"
+        yield _reject(LINK_STAGE, reason, detail, iid=pr["instance_id"], repo=pr["repo"])
+
+
+def finish_multi_link(element) -> dict:
+    _iid, parts = element
+    parts = list(parts)
+    pr = parts[0][0]
+    return prs.attach_issues(pr, [(link, issue) for _pr, link, issue in parts if issue is not None])
+
+
+def _count_links(pr: dict) -> dict:
+    _count(LINK_STAGE, "in", len(pr["_links"]))
+    return pr
+
+
+# --------------------------------------------------------------------------- composite
+class AssemblePullRequests(beam.PTransform):
+    """PCollection[pa.Table EVENTS] -> {"pull_requests": dict rows, "issues": dict rows, "rejected": dict rows}.
+
+    Funnel: prs:in = distinct PRs = prs:kept + prs:rejected:*; hydrate:in = hydration attempts;
+    link:in = closing links found = link:kept + link:rejected:*.
+    """
+
+    def __init__(self, config: PrsConfig | None = None):
+        super().__init__()
+        self.config = config or PrsConfig()
+
+    def expand(self, events):
+        folded = (
+            events
+            | "KeyEvents" >> beam.ParDo(KeyEventsFn())
+            | "GroupByItem" >> beam.GroupByKey()
+            | "Assemble"
+            >> beam.ParDo(AssembleFn(self.config)).with_outputs(REJECTED_TAG, ISSUES_TAG, main="prs")
+        )
+        kept = folded.prs | "CountLinks" >> beam.Map(_count_links)
+        unlinked = (
+            kept
+            | "NoLinks" >> beam.Filter(lambda pr: not pr["_links"])
+            | "Finish" >> beam.Map(finish_without_links)
+        )
+        linked = kept | "LinkKeys" >> beam.FlatMap(link_keys)
+        joined = (
+            {"issue": folded[ISSUES_TAG], "pr": linked}
+            | "JoinIssues" >> beam.CoGroupByKey()
+            | "Attach"
+            >> beam.ParDo(JoinIssuesFn(self.config)).with_outputs(
+                REJECTED_TAG, ISSUES_TAG, REGROUP_TAG, main="prs"
+            )
+        )
+        multi = (
+            joined[REGROUP_TAG]
+            | "GroupByPR" >> beam.GroupByKey()
+            | "FinishMulti" >> beam.Map(finish_multi_link)
+        )
+        pull_requests = (unlinked, joined.prs, multi) | "AllPRs" >> beam.Flatten()
+        rejected = (folded[REJECTED_TAG], joined[REJECTED_TAG]) | "AllRejected" >> beam.Flatten()
+        return {"pull_requests": pull_requests, "issues": joined[ISSUES_TAG], "rejected": rejected}
+
+
+# --------------------------------------------------------------------------- CLI
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--events", required=True, help="Ingest output dir (reads DIR/events/*.parquet).")
+    parser.add_argument("--out", required=True, help="Writes OUT/pull_requests, OUT/issues, OUT/rejected.")
+    parser.add_argument("--keep-unmerged", action="store_true", help="Keep PRs not merged in the window.")
+    parser.add_argument(
+        "--hydrate",
+        action="store_true",
+        help="Fetch missing PR/issue text from the GitHub REST API (GITHUB_TOKEN).",
+    )
+    parser.add_argument(
+        "--github-api-url", default=DEFAULT_API_URL, help="API base (GitHub Enterprise: https://HOST/api/v3)."
+    )
+    parser.add_argument(
+        "--api-cache-dir",
+        default=os.path.join(
+            os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "swe-corpus", "github-api"
+        ),
+        help="On-disk ETag cache of API responses.",
+    )
+    parser.add_argument("--api-concurrency", type=int, default=4, help="Concurrent API requests per worker.")
+
+
+def events_glob(events_dir: str) -> str:
+    """DIR/events/*.parquet when DIR is an ingest output, else DIR/*.parquet."""
+    events_dir = events_dir.rstrip("/")
+    sub = f"{events_dir}/events"
+    return (
+        f"{sub}/*.parquet"
+        if os.path.isdir(sub) or not os.path.exists(events_dir)
+        else f"{events_dir}/*.parquet"
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> PrsConfig:
+    return PrsConfig(
+        keep_unmerged=args.keep_unmerged,
+        hydrate=args.hydrate,
+        github_api_url=args.github_api_url,
+        api_cache_dir=args.api_cache_dir,
+        api_concurrency=args.api_concurrency,
+    )
+
+
+def build(pipeline: beam.Pipeline, args: argparse.Namespace) -> dict:
+    events = pipeline | "ReadEvents" >> beam.io.ReadFromParquetBatched(events_glob(args.events))
+    out = (
+        events
+        | "Cast" >> beam.Map(_cast_events)
+        | "AssemblePRs" >> AssemblePullRequests(config_from_args(args))
+    )
+    out["pull_requests"] | "WritePRs" >> WriteTable(args.out, "pull_requests", PULL_REQUESTS)
+    out["issues"] | "WriteIssues" >> WriteTable(args.out, "issues", ISSUES)
+    out["rejected"] | "WriteRejected" >> WriteTable(args.out, "rejected", REJECTED)
+    return out
+
+
+def _cast_events(table: pa.Table) -> pa.Table:
+    """Parquet row groups may come back with a slightly different schema (e.g. dictionary strings)."""
+    return table.select(EVENTS.names).cast(EVENTS) if table.schema != EVENTS else table
+
+
+def summary(funnel: dict[str, int], seconds: float) -> str:
+    lines = []
+    for stage in (STAGE, HYDRATE_STAGE, LINK_STAGE):
+        n_in, kept = funnel.get(f"{stage}:in", 0), funnel.get(f"{stage}:kept", 0)
+        if stage != STAGE and not n_in:
+            continue
+        rejects = {k.rsplit(":", 1)[1]: v for k, v in funnel.items() if k.startswith(f"{stage}:rejected:")}
+        lines.append(f"{stage}: {n_in} in, {kept} kept")
+        lines.append(
+            "  rejected per reason: " + (", ".join(f"{r}={n}" for r, n in sorted(rejects.items())) or "none")
+        )
+    lines.append(f"in {seconds:.1f}s")
+    return "\n".join(lines)
+
+
+def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) -> tuple[dict, float]:
+    start = time.perf_counter()
+    pipeline = make_pipeline(extra_args)
+    build(pipeline, args)
+    result = pipeline.run()
+    result.wait_until_finish()
+    return counters(result, FUNNEL), time.perf_counter() - start
+
+
+def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
+    funnel, seconds = run_pipeline(args, extra_args)
+    print(summary(funnel, seconds))
+    return 0
