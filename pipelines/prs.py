@@ -16,6 +16,7 @@ import logging
 import os
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import apache_beam as beam
@@ -40,7 +41,7 @@ from swe_corpus.rejects import instance_id, rejection
 log = logging.getLogger(__name__)
 FUNNEL = "funnel"
 STAGE, LINK_STAGE, HYDRATE_STAGE = "prs", "link", "hydrate"
-REJECTED_TAG, ISSUES_TAG, REGROUP_TAG = "rejected", "issues", "regroup"
+REJECTED_TAG, ISSUES_TAG, REGROUP_TAG, HYDRATE_TAG = "rejected", "issues", "regroup", "hydrate"
 _KEY_COLUMNS = ("event_type", "is_pull_request", "repo_id", "repo_name", "number")
 
 
@@ -100,8 +101,12 @@ class KeyEventsFn(beam.DoFn):
 
 
 # --------------------------------------------------------------------------- 2. fold per PR / issue
-class AssembleFn(_HydratingDoFn):
-    """(key, [[rows]...]) -> PR record (main), issue record (ISSUES_TAG) or a rejection."""
+class AssembleFn(beam.DoFn):
+    """(key, [[rows]...]) -> kept PR (main; HYDRATE_TAG when it needs the API), issue (ISSUES_TAG)
+    or a rejection."""
+
+    def __init__(self, config: PrsConfig):
+        self.config = config
 
     def process(self, element):
         key, batches = element
@@ -120,28 +125,49 @@ class AssembleFn(_HydratingDoFn):
             return
         _count(STAGE, "kept")
         if self.config.hydrate and prs.needs_hydration(pr):
-            pr = yield from self._hydrate(pr)
-            if pr is None:
-                return
-        yield pr
+            yield beam.pvalue.TaggedOutput(HYDRATE_TAG, pr)
+        else:
+            yield pr
 
-    def _hydrate(self, pr: dict):
-        _count(HYDRATE_STAGE, "in")
+
+class HydratePullRequestsFn(_HydratingDoFn):
+    """A batch of PRs lacking text/merge data -> hydrated PRs (re-linked) or `hydrate` rejections.
+    Requests run on `api_concurrency` threads; the client's semaphore bounds them per worker."""
+
+    def process(self, batch: list[dict]):
+        for pr, result in _parallel(self.client, lambda pr: hydrate_pull_request(self.client, pr), batch):
+            _count(HYDRATE_STAGE, "in")
+            if isinstance(result, HydrationError):
+                yield _hydrate_reject(result, pr["repo"], pr["instance_id"])
+            elif not result["merged"] and not self.config.keep_unmerged:
+                yield _reject(
+                    HYDRATE_STAGE,
+                    "unmerged",
+                    "the API says not merged",
+                    iid=pr["instance_id"],
+                    repo=pr["repo"],
+                )
+            else:
+                _count(HYDRATE_STAGE, "kept")
+                yield prs.relink(result)
+
+
+def _parallel(client: GitHubClient, fn, items: list):
+    """(item, fn(item) or the HydrationError it raised), in order, on the client's thread budget."""
+
+    def call(item):
         try:
-            pr = prs.relink(hydrate_pull_request(self.client, pr))
-        except NotFound as exc:
-            yield _reject(HYDRATE_STAGE, "not_found", str(exc), iid=pr["instance_id"], repo=pr["repo"])
-            return None
+            return fn(item)
         except HydrationError as exc:
-            yield _reject(HYDRATE_STAGE, "api_error", str(exc), iid=pr["instance_id"], repo=pr["repo"])
-            return None
-        if not pr["merged"] and not self.config.keep_unmerged:
-            yield _reject(
-                HYDRATE_STAGE, "unmerged", "the API says not merged", iid=pr["instance_id"], repo=pr["repo"]
-            )
-            return None
-        _count(HYDRATE_STAGE, "kept")
-        return pr
+            return exc
+
+    with ThreadPoolExecutor(max_workers=max(1, client.config.max_concurrency)) as pool:
+        return list(zip(items, pool.map(call, items), strict=True))
+
+
+def _hydrate_reject(exc: HydrationError, repo: str, iid: str):
+    reason = "not_found" if isinstance(exc, NotFound) else "api_error"
+    return _reject(HYDRATE_STAGE, reason, str(exc), iid=iid, repo=repo)
 
 
 # --------------------------------------------------------------------------- 3. join issues
@@ -155,64 +181,79 @@ def finish_without_links(pr: dict) -> dict:
     return prs.attach_issues(pr, [])
 
 
-class JoinIssuesFn(_HydratingDoFn):
-    """(issue key, {"issue": [...], "pr": [...]}) -> the issue row, finished single-link PRs, and
-    (pr id, (pr, link, issue|None)) for multi-link PRs to regroup."""
+def _link_for(pr: dict, key: tuple[str, int]) -> dict:
+    return next(lk for lk in pr["_links"] if prs.issue_join_key(lk["repo"], lk["number"]) == key)
+
+
+def attach_to_pulls(key: tuple[str, int], issue: dict | None, pulls: list[dict], hydrate: bool):
+    """Give the joined issue to every PR linking it: finished single-link PRs, REGROUP_TAG parts for
+    multi-link PRs, a `link` rejection where the issue has no text, and the issue row itself."""
+    if issue is not None:
+        yield beam.pvalue.TaggedOutput(ISSUES_TAG, issue)
+    usable = issue if issue is not None and issue["title"] is not None else None
+    for pr in pulls:
+        link = _link_for(pr, key)
+        if usable is None:
+            yield _reject_link(pr, link, issue, hydrate)
+        else:
+            _count(LINK_STAGE, "kept")
+        if len(pr["_links"]) == 1:
+            yield prs.attach_issues(pr, [(link, usable)] if usable else [])
+        else:
+            yield beam.pvalue.TaggedOutput(REGROUP_TAG, (pr["instance_id"], (pr, link, usable)))
+
+
+def _reject_link(pr: dict, link: dict, issue: dict | None, hydrate: bool):
+    ref = f"{link['repo']}#{link['number']}"
+    if hydrate:
+        reason, detail = "issue_hydration_failed", f"{ref}: not in the events and the API did not return it"
+    elif issue is None:
+        reason, detail = (
+            "issue_not_in_events",
+            f"{ref} has no event in the window (opened before it?); use --hydrate",
+        )
+    else:
+        reason, detail = "issue_without_text", f"{ref}: its events carry no title/body; use --hydrate"
+    return _reject(LINK_STAGE, reason, detail, iid=pr["instance_id"], repo=pr["repo"])
+
+
+class JoinIssuesFn(beam.DoFn):
+    """(issue key, {"issue": [...], "pr": [...]}) -> `attach_to_pulls`, or (HYDRATE_TAG) the parts of a
+    join whose issue lacks text when hydration is on."""
+
+    def __init__(self, config: PrsConfig):
+        self.config = config
 
     def process(self, element):
-        (repo_lower, number), grouped = element
+        key, grouped = element
         candidates = list(grouped["issue"])
         issue = next((i for i in candidates if i["title"] is not None), candidates[0] if candidates else None)
         pulls = list(grouped["pr"])
-        if pulls and (issue is None or issue["title"] is None) and self.config.hydrate:
-            issue = yield from self._hydrate(pulls[0], number, issue)
-        if issue is not None:
-            yield beam.pvalue.TaggedOutput(ISSUES_TAG, issue)
-        for pr in pulls:
-            link = next(
-                lk
-                for lk in pr["_links"]
-                if prs.issue_join_key(lk["repo"], lk["number"]) == (repo_lower, number)
-            )
-            usable = issue if issue is not None and issue["title"] is not None else None
-            if usable is None:
-                yield from self._reject_link(pr, link, issue)
-            else:
-                _count(LINK_STAGE, "kept")
-            if len(pr["_links"]) == 1:
-                yield prs.attach_issues(pr, [(link, usable)] if usable else [])
-            else:
-                yield beam.pvalue.TaggedOutput(REGROUP_TAG, (pr["instance_id"], (pr, link, usable)))
-
-    def _hydrate(self, pr: dict, number: int, seen: dict | None):
-        link = next(lk for lk in pr["_links"] if lk["number"] == number)
-        _count(HYDRATE_STAGE, "in")
-        try:
-            issue = hydrate_issue(self.client, link["repo"], number)
-        except HydrationError as exc:
-            reason = "not_found" if isinstance(exc, NotFound) else "api_error"
-            yield _reject(
-                HYDRATE_STAGE, reason, str(exc), iid=instance_id(link["repo"], number), repo=link["repo"]
-            )
-            return seen
-        _count(HYDRATE_STAGE, "kept")
-        if seen is not None and seen.get("repo_id") is not None:
-            issue["repo_id"] = seen["repo_id"]
-        return issue
-
-    def _reject_link(self, pr: dict, link: dict, issue: dict | None):
-        ref = f"{link['repo']}#{link['number']}"
-        hint = "" if self.config.hydrate else "; rerun with --hydrate"
-        if issue is None:
-            reason, detail = (
-                "issue_not_in_events",
-                f"{ref} has no event in the window (opened before it?){hint}",
-            )
+        if pulls and self.config.hydrate and (issue is None or issue["title"] is None):
+            yield beam.pvalue.TaggedOutput(HYDRATE_TAG, (key, issue, pulls))
         else:
-            reason, detail = "issue_without_text", f"{ref} events carry no title/body{hint}"
-        if self.config.hydrate:
-            reason, detail = "issue_hydration_failed", f"{ref}: the API did not return it"
-        yield _reject(LINK_STAGE, reason, detail, iid=pr["instance_id"], repo=pr["repo"])
+            yield from attach_to_pulls(key, issue, pulls, self.config.hydrate)
+
+
+class HydrateIssuesFn(_HydratingDoFn):
+    """A batch of (key, issue|None, PRs) -> issue text and comments from the API, then `attach_to_pulls`."""
+
+    def process(self, batch: list[tuple]):
+        def fetch(part):
+            key, _seen, pulls = part
+            return hydrate_issue(self.client, _link_for(pulls[0], key)["repo"], key[1])
+
+        for (key, seen, pulls), result in _parallel(self.client, fetch, batch):
+            _count(HYDRATE_STAGE, "in")
+            if isinstance(result, HydrationError):
+                repo = _link_for(pulls[0], key)["repo"]
+                yield _hydrate_reject(result, repo, instance_id(repo, key[1]))
+                result = seen
+            else:
+                _count(HYDRATE_STAGE, "kept")
+                if seen is not None:
+                    result["repo_id"] = seen.get("repo_id")
+            yield from attach_to_pulls(key, result, pulls, hydrate=True)
 
 
 def finish_multi_link(element) -> dict:
@@ -245,31 +286,57 @@ class AssemblePullRequests(beam.PTransform):
             | "KeyEvents" >> beam.ParDo(KeyEventsFn())
             | "GroupByItem" >> beam.GroupByKey()
             | "Assemble"
-            >> beam.ParDo(AssembleFn(self.config)).with_outputs(REJECTED_TAG, ISSUES_TAG, main="prs")
+            >> beam.ParDo(AssembleFn(self.config)).with_outputs(
+                REJECTED_TAG, ISSUES_TAG, HYDRATE_TAG, main="prs"
+            )
         )
-        kept = folded.prs | "CountLinks" >> beam.Map(_count_links)
+        hydrated = folded[HYDRATE_TAG] | "HydratePRs" >> _Batched(HydratePullRequestsFn(self.config))
+        kept = (
+            (folded.prs, hydrated.prs) | "KeptPRs" >> beam.Flatten() | "CountLinks" >> beam.Map(_count_links)
+        )
         unlinked = (
             kept
             | "NoLinks" >> beam.Filter(lambda pr: not pr["_links"])
             | "Finish" >> beam.Map(finish_without_links)
         )
         linked = kept | "LinkKeys" >> beam.FlatMap(link_keys)
+        tags = (REJECTED_TAG, ISSUES_TAG, REGROUP_TAG)
         joined = (
             {"issue": folded[ISSUES_TAG], "pr": linked}
             | "JoinIssues" >> beam.CoGroupByKey()
-            | "Attach"
-            >> beam.ParDo(JoinIssuesFn(self.config)).with_outputs(
-                REJECTED_TAG, ISSUES_TAG, REGROUP_TAG, main="prs"
-            )
+            | "Attach" >> beam.ParDo(JoinIssuesFn(self.config)).with_outputs(*tags, HYDRATE_TAG, main="prs")
         )
+        late = joined[HYDRATE_TAG] | "HydrateIssues" >> _Batched(HydrateIssuesFn(self.config), tags)
         multi = (
-            joined[REGROUP_TAG]
+            (joined[REGROUP_TAG], late[REGROUP_TAG])
+            | "AllParts" >> beam.Flatten()
             | "GroupByPR" >> beam.GroupByKey()
             | "FinishMulti" >> beam.Map(finish_multi_link)
         )
-        pull_requests = (unlinked, joined.prs, multi) | "AllPRs" >> beam.Flatten()
-        rejected = (folded[REJECTED_TAG], joined[REJECTED_TAG]) | "AllRejected" >> beam.Flatten()
-        return {"pull_requests": pull_requests, "issues": joined[ISSUES_TAG], "rejected": rejected}
+        pull_requests = (unlinked, joined.prs, late.prs, multi) | "AllPRs" >> beam.Flatten()
+        rejected = (
+            folded[REJECTED_TAG],
+            hydrated[REJECTED_TAG],
+            joined[REJECTED_TAG],
+            late[REJECTED_TAG],
+        ) | ("AllRejected" >> beam.Flatten())
+        issues = (joined[ISSUES_TAG], late[ISSUES_TAG]) | "AllIssues" >> beam.Flatten()
+        return {"pull_requests": pull_requests, "issues": issues, "rejected": rejected}
+
+
+class _Batched(beam.PTransform):
+    """Batch elements for a hydrating DoFn (parallel requests per batch); tagged outputs + main."""
+
+    def __init__(self, fn: beam.DoFn, tags: tuple[str, ...] = (REJECTED_TAG,)):
+        super().__init__()
+        self.fn, self.tags = fn, tags
+
+    def expand(self, pcoll):
+        return (
+            pcoll
+            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=64)
+            | "Hydrate" >> beam.ParDo(self.fn).with_outputs(*self.tags, main="prs")
+        )
 
 
 # --------------------------------------------------------------------------- CLI
