@@ -87,16 +87,20 @@ class _HydratingDoFn(beam.DoFn):
 
 # --------------------------------------------------------------------------- 1. key events per batch
 class KeyEventsFn(beam.DoFn):
-    """One events Table -> (item key, [rows]) per PR/issue in it: few elements before the shuffle."""
+    """One events Table -> (item key, [rows]) per PR/issue in it: few elements before the shuffle.
+
+    Rows keep only the columns assembly reads and drop nulls, so the shuffle moves less data."""
 
     def process(self, table: pa.Table):
-        keep = pc.is_in(table["event_type"], pa.array(sorted(prs.PR_EVENT_TYPES)))
-        rows = table.filter(pc.and_(keep, pc.is_valid(table["number"]))).to_pylist()
+        keep = pc.and_(
+            pc.is_in(table["event_type"], pa.array(sorted(prs.PR_EVENT_TYPES))), pc.is_valid(table["number"])
+        )
+        table = table.filter(keep).select(list(prs.ASSEMBLY_COLUMNS))
         groups: dict[tuple, list[dict]] = defaultdict(list)
-        for row in rows:
+        for row in table.to_pylist():
             key = prs.item_key(row)
             if key is not None:
-                groups[key].append(row)
+                groups[key].append({k: v for k, v in row.items() if v is not None})
         yield from groups.items()
 
 

@@ -24,6 +24,14 @@ PR_EVENT_TYPES = frozenset(
     }
 )
 ISSUE_EVENT_TYPES = frozenset({"IssuesEvent", "IssueCommentEvent"})
+# EVENTS columns the fold reads (the rest, e.g. source_file, stay behind before the shuffle)
+ASSEMBLY_COLUMNS = (
+    "event_id", "event_type", "action", "created_at", "repo_id", "repo_name", "number", "is_pull_request",
+    "title", "body", "state", "item_created_at", "labels", "merged", "merged_at", "merge_commit_sha",
+    "base_sha", "base_ref", "head_sha", "head_ref", "head_repo_name", "user_login", "user_type",
+    "comment_id", "comment_body", "review_state", "path", "diff_hunk", "commit_id", "original_commit_id",
+    "payload_era",
+)  # fmt: skip
 _STATE_OF_ACTION = {"opened": "open", "reopened": "open", "closed": "closed", "merged": "closed"}
 
 ItemKey = tuple  # ("pr"|"issue", "id"|"name", repo_id or lower-case name, number)
