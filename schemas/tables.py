@@ -277,6 +277,12 @@ PULL_REQUESTS_EXTRACTED = extend(
             pa.string(),
             "Predictor that produced relevant_files (local, llm, llm_fallback_local).",
         ),
+        f(
+            "root_commits",
+            pa.list_(pa.string()),
+            "Root commits (no parents) of the clone's history, for recognising forks/mirrors/renamed copies "
+            "of benchmark repositories by shared history (decontamination). Null when unknown.",
+        ),
     ],
     "PRs with code recovered from the repository clone; contents are referenced by blob sha into `blobs`.",
 )
@@ -287,7 +293,11 @@ BLOBS = schema(
         f("size", pa.int64(), "Size in bytes.", False),
         f("content", pa.large_string(), "Decoded UTF-8 text content.", False),
     ],
-    "File contents stored once per git blob id; PR rows reference (path, blob_sha).",
+    "File contents stored once per git blob id; PR rows reference (path, blob_sha): "
+    "`changed_files.before_blob` (at base_commit), `changed_files.after_blob` (at head) and "
+    "`relevant_files.blob_sha` (at base_commit). A changed file whose `content_omitted` is set "
+    "(binary, oversized, undecodable, symlink, submodule, missing) has no row here. "
+    "Join: `unnest(changed_files)` then `blobs ON blob_sha = before_blob`.",
 )
 
 # --------------------------------------------------------------------------- curation
@@ -306,7 +316,7 @@ PULL_REQUESTS_CURATED = extend(
         f(
             "rl_seed_skip_reason",
             pa.string(),
-            "Why a kept PR is not an RL seed (no_linked_issue, not_bug_report, no_code_change, context_too_large).",
+            "Why a kept PR is not an RL seed (no_linked_issue, not_bug_report, no_code_change, context_too_large, missing_content, error).",
         ),
     ],
     "PRs that passed every filter, with their verdict columns.",

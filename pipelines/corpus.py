@@ -1,0 +1,194 @@
+"""`swe-corpus corpus`: every stage in ONE Beam pipeline, from GH Archive hours to RL seed shards.
+
+    hours -> IngestEvents -> AssemblePullRequests -> ExtractCode -> Curate -> Parquet tables
+
+Configured by `corpus.toml` (see `swe_corpus.config`) with command-line overrides; unknown arguments go
+to Beam unchanged (`--runner DataflowRunner ...`, `--direct_num_workers 0 --direct_running_mode
+multi_processing`). Without hours it generates (or reuses) the offline demo world and runs on it.
+Writes OUT/{events,issues,pull_requests,blobs,rl_seed,rejected}/*.parquet, OUT/manifest.json (config,
+inputs, funnel), the dataset card OUT/README.md and OUT/report.html.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+
+from pipelines import curate as curate_stage
+from pipelines import extract as extract_stage
+from pipelines import prs as prs_stage
+from pipelines.common import WriteTable, counters, make_pipeline
+from pipelines.ingest import IngestEvents
+from schemas import BLOBS, EVENTS, ISSUES, PULL_REQUESTS_CURATED, REJECTED, RL_SEED
+from swe_corpus import config as corpus_config
+from swe_corpus.demo import use_demo_world
+from swe_corpus.gharchive import parse_hours, redact
+from swe_corpus.manifest import build_manifest, dataset_card, to_json
+
+log = logging.getLogger(__name__)
+
+TABLE_DIRS = ("events", "issues", "pull_requests", "blobs", "rl_seed", "rejected")
+FUNNEL_STAGES = ("ingest", "prs", "hydrate", "extract", "filter", "decontaminate", "dedup", "rl_seed")
+# Stages whose kept records are the next stage's input (the manifest checks the hand-over too).
+CHAINED_STAGES = ("extract", "filter", "decontaminate", "dedup", "rl_seed")
+
+
+class BuildCorpus(beam.PTransform):
+    """PCollection[hour name] -> every table of the corpus, as a dict of PCollections."""
+
+    def __init__(self, cfg: corpus_config.CorpusConfig):
+        super().__init__()
+        self.cfg = cfg
+
+    def expand(self, hours):
+        cfg = self.cfg
+        ingested = hours | "Ingest" >> IngestEvents(cfg.ingest.gharchive_url, cfg.ingest.cache_dir)
+        assembled = ingested["events"] | "PullRequests" >> prs_stage.AssemblePullRequests(prs_config(cfg))
+        extracted = assembled["pull_requests"] | "Extract" >> extract_stage.ExtractCode(extract_config(cfg))
+        curated = {
+            "pull_requests": extracted["pull_requests"],
+            "blobs": extracted["blobs"],
+        } | "Curate" >> curate_stage.Curate(curate_config(cfg))
+        rejected = (
+            ingested["rejected"],
+            assembled["rejected"],
+            extracted["rejected"],
+            curated["rejected"],
+        ) | "AllRejected" >> beam.Flatten()
+        return {
+            "events": ingested["events"],
+            "issues": assembled["issues"],
+            "pull_requests": curated["pull_requests"],
+            "blobs": extracted["blobs"],
+            "rl_seed": curated["rl_seed"],
+            "rejected": rejected,
+        }
+
+
+# ------------------------------------------------------------------ corpus.toml -> stage configs
+def prs_config(cfg: corpus_config.CorpusConfig):
+    return prs_stage.config_from_corpus(cfg.prs)
+
+
+def extract_config(cfg: corpus_config.CorpusConfig):
+    return extract_stage.config_from_corpus(cfg.extract)
+
+
+def curate_config(cfg: corpus_config.CorpusConfig):
+    return curate_stage.config_from_corpus(cfg.curate)
+
+
+# ------------------------------------------------------------------ output directory
+def prepare_out(out: str, overwrite: bool) -> None:
+    """Refuse an existing OUT unless `overwrite`; with it, remove the old tables so no stale shard stays."""
+    out = out.rstrip("/")
+    existing = [t for t in TABLE_DIRS + ("manifest.json",) if FileSystems.exists(f"{out}/{t}")]
+    if existing and not overwrite:
+        raise SystemExit(
+            f"swe-corpus corpus: {out} already holds a corpus ({', '.join(existing)}); "
+            "pass --overwrite to replace it or choose another --out"
+        )
+    stale = [f"{out}/{t}" for t in existing]
+    if stale:
+        FileSystems.delete(stale)
+
+
+def write_tables(tables: dict, out: str, num_shards: int) -> None:
+    schemas = {
+        "events": EVENTS,
+        "issues": ISSUES,
+        "pull_requests": PULL_REQUESTS_CURATED,
+        "blobs": BLOBS,
+        "rl_seed": RL_SEED,
+        "rejected": REJECTED,
+    }
+    for name, schema in schemas.items():
+        tables[name] | f"Write_{name}" >> WriteTable(
+            out, name, schema, batched=(name == "events"), num_shards=num_shards
+        )
+
+
+# ------------------------------------------------------------------ reporting
+def funnel_table(funnel: dict[str, dict]) -> str:
+    """The funnel as aligned text: per stage in, kept, rejected by reason."""
+    lines = [f"{'stage':<14}{'in':>9}{'kept':>9}  rejected"]
+    for stage in FUNNEL_STAGES:
+        row = funnel.get(stage)
+        if not row or not row.get("in"):
+            continue
+        rejected = ", ".join(f"{r}={n}" for r, n in sorted(row.get("rejected", {}).items())) or "-"
+        lines.append(f"{stage:<14}{row['in']:>9}{row['kept']:>9}  {rejected}")
+    return "\n".join(lines)
+
+
+def write_text(path: str, text: str) -> None:
+    with FileSystems.create(path) as fh:
+        fh.write(text.encode())
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    corpus_config.add_config_arguments(parser)
+
+
+def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
+    cfg = corpus_config.resolve_config(args)
+    world = use_demo_world(cfg)
+    out = cfg.run.out.rstrip("/")
+    prepare_out(out, cfg.run.overwrite)
+    hours = parse_hours(cfg.ingest.hours)
+    beam_args = list(cfg.run.beam_args) + list(extra_args or [])
+    log.info(
+        "corpus: %d hours from %s, clones from %s, into %s",
+        len(hours),
+        redact(cfg.ingest.gharchive_url),
+        redact(cfg.extract.git_url_template),
+        out,
+    )
+    start = time.perf_counter()
+    pipeline = make_pipeline(beam_args)
+    tables = pipeline | "Hours" >> beam.Create(hours) | "Corpus" >> BuildCorpus(cfg)
+    write_tables(tables, out, cfg.run.num_shards)
+    result = pipeline.run()
+    result.wait_until_finish()
+    seconds = time.perf_counter() - start
+
+    inputs = {
+        "hours": hours,
+        "gharchive_url": redact(cfg.ingest.gharchive_url),
+        "git_url_template": redact(cfg.extract.git_url_template),
+        "demo_world": bool(world),
+        "beam_args": beam_args,
+    }
+    manifest = build_manifest(
+        cfg.to_dict(), inputs, counters(result, "funnel"), FUNNEL_STAGES, chained=CHAINED_STAGES
+    )
+    manifest["wall_seconds"] = round(seconds, 1)
+    write_text(f"{out}/manifest.json", to_json(manifest))
+    write_text(f"{out}/README.md", dataset_card(manifest))
+    report = write_report(out)
+
+    print(f"\nfunnel ({seconds:.1f}s):\n{funnel_table(manifest['funnel'])}")
+    print(f"\nshards: {out}/rl_seed/*.parquet  (also pull_requests, rejected, blobs, issues, events)")
+    if report:
+        print(f"report: {report}")
+    print(f'query:  swe-corpus query --out {out} "select repo, count(*) from rl_seed group by repo"')
+    print(f"stats:  swe-corpus stats --out {out}")
+    if not manifest["funnel_ok"]:
+        log.error("funnel does not add up: %s", manifest["funnel_errors"])
+        return 1
+    return 0
+
+
+def write_report(out: str) -> str | None:
+    """OUT/report.html (charts); skipped with a note where the optional plotting extra is missing."""
+    from swe_corpus import explore
+
+    try:
+        return explore.write_report(out)
+    except ImportError as exc:
+        log.warning("report skipped (%s); install the 'report' extra for charts", exc)
+        return None

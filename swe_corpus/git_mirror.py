@@ -1,0 +1,477 @@
+"""Safe, cached mirrors of untrusted repositories: one bare clone per repository per worker.
+
+Clones are bare (no work tree is ever checked out), hooks are disabled, only the transport named by the
+operator's URL template is allowed (`ext::` never), credential prompts and helpers are off, and every
+message that leaves this module has credentials in URLs redacted. Repository names from the data are
+validated before they become paths under the cache directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL_TEMPLATE = "https://github.com/{repo}.git"
+CLONE_MODES = ("full", "blobless")
+REPO_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
+URL_CREDENTIALS_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+# Refspecs a mirror needs: branches, and the PR heads GitHub (and our tests) serve under refs/pull/.
+FETCH_REFSPECS = ("+refs/heads/*:refs/heads/*", "+refs/pull/*/head:refs/pull/*/head")
+
+
+class MirrorError(Exception):
+    """A repository could not be mirrored; `reason` is the rejection code, the message is redacted."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(redact(detail))
+        self.reason = reason
+
+
+def redact(text: str) -> str:
+    """Strip `user:token@` from every URL in `text` (logs, errors, rejection details)."""
+    return URL_CREDENTIALS_RE.sub(r"\g<scheme>***@", text)
+
+
+def validate_repo(repo: str) -> str:
+    """`owner/name` as GitHub allows it; anything else (.., absolute paths, extra slashes) is refused."""
+    if not isinstance(repo, str) or not REPO_RE.match(repo):
+        raise MirrorError("invalid_repo_name", f"invalid repository name {repo!r}")
+    if any(part in (".", "..") or part.startswith(".") for part in repo.split("/")):
+        raise MirrorError("invalid_repo_name", f"invalid repository name {repo!r}")
+    return repo
+
+
+@dataclass
+class MirrorConfig:
+    """Where and how repositories are mirrored. Limits are defaults for GitHub-scale data."""
+
+    cache_dir: str = ""
+    url_template: str = DEFAULT_URL_TEMPLATE
+    clone_mode: str = "full"  # full bare clone; see docs/extract.md for the measurement
+    clone_timeout_s: float = 600.0
+    max_repo_bytes: int = 2 * 1024**3
+    low_speed_time_s: int = 60  # abort a transfer below 1 KB/s for this long (hanging servers)
+    refresh: bool = False  # fetch again when a mirror already exists
+
+    def __post_init__(self):
+        if self.clone_mode not in CLONE_MODES:
+            raise ValueError(f"clone_mode must be one of {CLONE_MODES}")
+        scheme = transport_of(self.url_template)
+        if scheme not in ("https", "http", "file", "ssh", "git"):
+            raise ValueError(f"unsupported transport in url template: {redact(self.url_template)}")
+        if not self.cache_dir:
+            self.cache_dir = os.path.join(tempfile.gettempdir(), "swe-corpus-git-cache")
+
+
+def transport_of(url: str) -> str:
+    """The URL scheme git would use (`ext::...` -> ext, scp-like `host:path` -> ssh)."""
+    if "::" in url.split("/", 1)[0]:
+        return url.split("::", 1)[0].lower()
+    m = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://", url)
+    if m:
+        return m.group(1).lower()
+    return "ssh" if ":" in url else "file"
+
+
+def safe_git_env() -> dict[str, str]:
+    """Environment for every git call: no prompts, no user/system config (credential helpers, hooks)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(
+        GIT_TERMINAL_PROMPT="0",
+        GIT_ASKPASS="/bin/false",
+        SSH_ASKPASS="/bin/false",
+        GIT_SSH_COMMAND="ssh -o BatchMode=yes -o StrictHostKeyChecking=yes",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL="/dev/null",
+        GIT_PROTOCOL_FROM_USER="0",
+        GIT_NO_REPLACE_OBJECTS="1",
+        LC_ALL="C",
+    )
+    return env
+
+
+def safe_git_config(allowed_transport: str) -> list[str]:
+    """`-c` options that make git inert on untrusted data: no hooks, filters, submodules, other transports."""
+    opts = {
+        "core.hooksPath": "/dev/null",
+        "core.fsmonitor": "false",
+        "core.symlinks": "false",
+        "credential.helper": "",
+        "protocol.allow": "never",
+        f"protocol.{allowed_transport}.allow": "always",
+        "protocol.ext.allow": "never",
+        "submodule.recurse": "false",
+        "fetch.recurseSubmodules": "false",
+        "fetch.fsckObjects": "false",
+        "transfer.fsckObjects": "false",
+        "gc.auto": "0",
+        "maintenance.auto": "false",
+        "core.quotePath": "false",
+    }
+    out: list[str] = []
+    for k, v in opts.items():
+        out += ["-c", f"{k}={v}"]
+    return out
+
+
+def _dir_bytes(path: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def classify_failure(stderr: str) -> str:
+    """Rejection reason from git's stderr (gone, private, needs credentials, other)."""
+    s = stderr.lower()
+    if "could not read username" in s or "authentication failed" in s or "terminal prompts disabled" in s:
+        return "repo_auth_required"
+    if " 401" in s or " 403" in s or "permission denied" in s:
+        return "repo_auth_required"
+    if (
+        "not found" in s
+        or " 404" in s
+        or "does not appear to be a git repository" in s
+        or "does not exist" in s
+    ):
+        return "repo_not_found"
+    if "transport" in s and "not allowed" in s:
+        return "transport_not_allowed"
+    return "clone_failed"
+
+
+class GitMirror:
+    """Mirrors repositories into `config.cache_dir/<owner>/<name>.git` and returns their paths."""
+
+    def __init__(self, config: MirrorConfig):
+        self.config = config
+        self.cache_root = Path(config.cache_dir).resolve()
+        self.transport = transport_of(config.url_template)
+
+    def url_for(self, repo: str) -> str:
+        return self.config.url_template.format(repo=validate_repo(repo))
+
+    def path_for(self, repo: str) -> Path:
+        """The mirror's directory; guaranteed to lie inside the cache root."""
+        owner, name = validate_repo(repo).split("/")
+        path = (self.cache_root / owner / f"{name}.git").resolve()
+        if self.cache_root not in path.parents:
+            raise MirrorError("invalid_repo_name", f"repository path escapes cache: {repo!r}")
+        return path
+
+    def git(self, *args: str) -> list[str]:
+        return ["git", *safe_git_config(self.transport), *args]
+
+    def ensure(self, repo: str) -> Path:
+        """A complete mirror of `repo`, cloned now or reused; raises MirrorError with a reason."""
+        path = self.path_for(repo)
+        url = self.url_for(repo)
+        if transport_of(url) != self.transport:
+            raise MirrorError("transport_not_allowed", f"url for {repo} changes transport")
+        if (path / ".swe-corpus-complete").exists() and not self.config.refresh:
+            return path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = not (path / "HEAD").exists()
+        work = path if not fresh else Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            if fresh:
+                self._run(["init", "--bare", "--quiet", "--template=", str(work)], cwd=None, timeout=60)
+            self._fetch(work, url)
+            if fresh:
+                try:  # another worker may have finished the same mirror meanwhile: keep theirs
+                    work.rename(path)
+                except OSError:
+                    shutil.rmtree(work, ignore_errors=True)
+            (path / ".swe-corpus-complete").write_text(str(time.time()))
+        except BaseException:
+            if fresh:
+                shutil.rmtree(work, ignore_errors=True)
+            raise
+        log.info("mirrored %s into %s", redact(url), path)
+        return path
+
+    def _fetch(self, repo_dir: Path, url: str) -> None:
+        args = ["-C", str(repo_dir)]
+        args += ["-c", "http.lowSpeedLimit=1000", "-c", f"http.lowSpeedTime={self.config.low_speed_time_s}"]
+        args += ["fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head"]
+        if self.config.clone_mode == "blobless":
+            args += ["--filter=blob:none"]
+            self._run(["-C", str(repo_dir), "config", "remote.origin.promisor", "true"], None, 60)
+            self._run(["-C", str(repo_dir), "config", "remote.origin.url", url], None, 60)
+            self._run(
+                ["-C", str(repo_dir), "config", "remote.origin.partialclonefilter", "blob:none"], None, 60
+            )
+            args += ["origin", *FETCH_REFSPECS]
+        else:
+            args += [url, *FETCH_REFSPECS]
+        self._run(args, cwd=None, timeout=self.config.clone_timeout_s, watch=repo_dir)
+        size = _dir_bytes(repo_dir)
+        if size > self.config.max_repo_bytes:
+            raise MirrorError("repo_too_large", f"mirror is {size} bytes > {self.config.max_repo_bytes}")
+        # Generation numbers make merge-base and `log A ^B` stop early instead of walking to the root.
+        self._run(
+            ["-C", str(repo_dir), "commit-graph", "write", "--reachable"], None, self.config.clone_timeout_s
+        )
+
+    def _run(self, args: list[str], cwd: Path | None, timeout: float, watch: Path | None = None) -> str:
+        """Run git in its own process group; kill it on timeout or when `watch` outgrows the size limit."""
+        cmd = self.git(*args)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            env=safe_git_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        reason = None
+        while True:
+            try:
+                out, err = proc.communicate(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() > deadline:
+                    reason = ("clone_timeout", f"git {args[-1] if args else ''} exceeded {timeout:.0f}s")
+                elif watch is not None and _dir_bytes(watch) > self.config.max_repo_bytes:
+                    reason = ("repo_too_large", f"mirror exceeded {self.config.max_repo_bytes} bytes")
+                if reason:
+                    _kill_group(proc)
+                    proc.communicate()
+                    raise MirrorError(*reason) from None
+        if proc.returncode != 0:
+            text = err.decode("utf-8", "replace").strip()
+            raise MirrorError(classify_failure(text), f"git failed ({proc.returncode}): {text[-500:]}")
+        return out.decode("utf-8", "replace")
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+# --------------------------------------------------------------------------- read access to a mirror
+HEX40_RE = re.compile(r"^[0-9a-f]{40}$")
+
+
+class GitError(Exception):
+    """A read-only git command failed on a mirror; `reason` is a rejection code."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(redact(detail))
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: str
+    sha: str
+    size: int | None  # None for submodules (gitlinks)
+
+
+class GitRepo:
+    """Read-only access to a bare mirror: one long-running `git cat-file --batch-command` for objects,
+    plus a few whole-answer git calls (diff, log, ls-tree, grep). Same inert config as the clone."""
+
+    def __init__(self, path: Path | str, transport: str = "file", timeout_s: float = 300.0):
+        self.path = Path(path)
+        self.prefix = ["git", *safe_git_config(transport), "-C", str(self.path)]
+        self.env = safe_git_env()
+        self.timeout_s = timeout_s
+        self._cat: subprocess.Popen | None = None
+        self._difftree: subprocess.Popen | None = None
+        self._trees: dict[str, dict[str, TreeEntry]] = {}
+
+    # -- subprocess calls
+    def run(self, *args: str, max_bytes: int | None = None) -> bytes:
+        proc = subprocess.Popen(
+            [*self.prefix, *args],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        # A timer thread kills the group on timeout: communicate(timeout=...) would poll with sleeps,
+        # which costs more than the git call itself for the small calls made per PR.
+        timer = threading.Timer(self.timeout_s, _kill_group, (proc,))
+        timer.start()
+        try:
+            out, err = proc.communicate()
+        finally:
+            timer.cancel()
+        if proc.returncode == -signal.SIGKILL:
+            raise GitError("git_timeout", f"git {args[0]} exceeded {self.timeout_s:.0f}s")
+        if proc.returncode != 0:
+            raise GitError("git_failed", f"git {args[0]}: {err.decode('utf-8', 'replace').strip()[-300:]}")
+        if max_bytes is not None and len(out) > max_bytes:
+            raise GitError("diff_too_large", f"git {args[0]} output {len(out)} bytes > {max_bytes}")
+        return out
+
+    # -- objects through the persistent cat-file
+    def _catfile(self) -> subprocess.Popen:
+        if self._cat is None or self._cat.poll() is not None:
+            self._cat = subprocess.Popen(
+                [*self.prefix, "cat-file", "--batch-command"],
+                env=self.env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        return self._cat
+
+    def _command(self, cmd: str, oid: str) -> tuple[str, int] | None:
+        if not HEX40_RE.match(oid):
+            return None
+        proc = self._catfile()
+        proc.stdin.write(f"{cmd} {oid}\n".encode())
+        proc.stdin.flush()
+        header = proc.stdout.readline().decode().split()
+        if len(header) != 3:  # "<oid> missing" / "ambiguous"
+            return None
+        return header[1], int(header[2])
+
+    def info(self, oid: str) -> tuple[str, int] | None:
+        """(type, size) of an object, None when absent."""
+        return self._command("info", oid)
+
+    def contents(self, oid: str) -> tuple[str, bytes] | None:
+        """(type, bytes) of an object, None when absent."""
+        head = self._command("contents", oid)
+        if head is None:
+            return None
+        typ, size = head
+        data = self._cat.stdout.read(size)
+        self._cat.stdout.read(1)  # trailing newline
+        return typ, data
+
+    # -- diffs through a persistent diff-tree
+    DIFF_OPTIONS = ("--no-ext-diff", "--no-textconv", "--no-color", "-M", "-z", "--raw", "--no-abbrev", "-p")
+
+    def diff(self, base: str, head: str, max_bytes: int) -> bytes:
+        """`git diff -z --raw --no-abbrev -p -M base head`, answered by one long-running
+        `git diff-tree --stdin` (a line "head base" diffs base -> head). After each request we send
+        "head head", which prints only "head\0" (--always): that marks the end of the answer."""
+        if not (HEX40_RE.match(base) and HEX40_RE.match(head)):
+            raise GitError("git_failed", "diff needs full commit ids")
+        if self._difftree is None or self._difftree.poll() is not None:
+            self._difftree = subprocess.Popen(
+                [*self.prefix, "diff-tree", "--stdin", "--always", *self.DIFF_OPTIONS],
+                env=self.env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        proc = self._difftree
+        header, mark = f"{head}\0".encode(), f"{head}\0".encode()
+        proc.stdin.write(f"{head} {base}\n{head} {head}\n".encode())
+        proc.stdin.flush()
+        buf = bytearray()
+        fd = proc.stdout.fileno()
+        deadline = time.monotonic() + self.timeout_s
+        while not (buf.endswith(b"\n" + mark) or bytes(buf) == header + mark):
+            left = deadline - time.monotonic()
+            ready = select.select([fd], [], [], max(left, 0))[0] if left > 0 else []
+            chunk = os.read(fd, 1 << 20) if ready else b""
+            if not chunk or len(buf) > max_bytes:
+                _kill_group(proc)
+                self._difftree = None
+                if len(buf) > max_bytes:
+                    raise GitError("diff_too_large", f"diff larger than {max_bytes} bytes")
+                raise GitError("git_timeout" if not ready else "git_failed", "git diff-tree gave no answer")
+            buf += chunk
+        return bytes(buf[len(header) : len(buf) - len(mark)])
+
+    def has_commit(self, sha: str | None) -> bool:
+        return bool(sha) and (self.info(sha.lower()) or ("",))[0] == "commit"
+
+    def commit_fields(self, sha: str) -> dict[str, list[str]]:
+        """Header fields of a commit object (parent, committer, author...)."""
+        obj = self.contents(sha)
+        if obj is None or obj[0] != "commit":
+            raise GitError("commit_missing", f"commit {sha} not in mirror")
+        header = obj[1].split(b"\n\n", 1)[0].decode("utf-8", "replace")
+        fields: dict[str, list[str]] = {}
+        for line in header.split("\n"):
+            if line and not line.startswith(" "):
+                key, _, value = line.partition(" ")
+                fields.setdefault(key, []).append(value)
+        return fields
+
+    # -- whole-answer calls
+    def merge_base(self, a: str, b: str) -> str | None:
+        try:
+            return self.run("merge-base", a, b).decode().strip() or None
+        except GitError:
+            return None
+
+    def tree(self, commit: str) -> dict[str, TreeEntry]:
+        """Every path at `commit` (recursive ls-tree with sizes); cached for the last few commits."""
+        if commit not in self._trees:
+            out = self.run("ls-tree", "-r", "-z", "-l", "--full-tree", commit)
+            entries: dict[str, TreeEntry] = {}
+            for rec in out.split(b"\0"):
+                if not rec:
+                    continue
+                meta, _, path = rec.partition(b"\t")
+                mode, _typ, sha, size = meta.decode().split()
+                entries[path.decode("utf-8", "replace")] = TreeEntry(
+                    mode, sha, int(size) if size.isdigit() else None
+                )
+            if len(self._trees) > 4:
+                self._trees.pop(next(iter(self._trees)))
+            self._trees[commit] = entries
+        return self._trees[commit]
+
+    def grep_files(self, commit: str, words: list[str], pathspecs: list[str]) -> list[str]:
+        """Paths at `commit` containing any of the fixed `words` (git grep on the tree, no checkout)."""
+        if not words:
+            return []
+        args = ["grep", "-l", "-I", "-F", "-z"]
+        for w in words:
+            args += ["-e", w]
+        args += [commit, "--", *pathspecs]
+        try:
+            out = self.run(*args)
+        except GitError:  # exit 1 = no match
+            return []
+        prefix = f"{commit}:"
+        return [p.decode("utf-8", "replace").removeprefix(prefix) for p in out.split(b"\0") if p]
+
+    def close(self) -> None:
+        for proc in (self._cat, self._difftree):
+            if proc is None:
+                continue
+            try:
+                proc.stdin.close()
+                proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                _kill_group(proc)
+        self._cat = self._difftree = None
+
+    def __enter__(self) -> GitRepo:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

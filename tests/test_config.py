@@ -1,0 +1,103 @@
+"""corpus.toml and its loader: documented, strict, and overridable from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from swe_corpus.config import (
+    ConfigError,
+    CorpusConfig,
+    add_config_arguments,
+    apply_overrides,
+    config_from_dict,
+    load_config,
+    options,
+    resolve_config,
+)
+
+CORPUS_TOML = Path(__file__).resolve().parents[1] / "corpus.toml"
+
+
+def test_shipped_corpus_toml_equals_the_defaults_and_documents_every_option():
+    assert load_config(CORPUS_TOML) == CorpusConfig()
+    text = CORPUS_TOML.read_text()
+    lines = text.splitlines()
+    for name, (section, f, _typ) in options().items():
+        assert f.metadata["doc"], name
+        idx = next(i for i, line in enumerate(lines) if re.match(rf"{name}\s*=", line))
+        above = idx - 1
+        while re.match(r"\w+\s*=", lines[above]):  # options documented as a group share one comment
+            above -= 1
+        assert lines[above].startswith("#"), f"{name} has no comment"
+        header = max(i for i, line in enumerate(lines[:idx]) if line.startswith("["))
+        assert lines[header] == f"[{section}]", name
+
+
+def test_unknown_keys_and_sections_are_clear_errors(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[curate]\ndecontaminat = 'pr'\n")
+    with pytest.raises(
+        ConfigError, match=r"bad.toml: unknown option 'decontaminat' in \[curate\].*'decontaminate'"
+    ):
+        load_config(bad)
+    with pytest.raises(ConfigError, match=r"unknown section \[extrct\].*'extract'"):
+        config_from_dict({"extrct": {}})
+    with pytest.raises(ConfigError, match=r"relevant_k must be int, got str"):
+        config_from_dict({"extract": {"relevant_k": "5"}})
+    with pytest.raises(ConfigError, match="must be one of repo, pr, none"):
+        config_from_dict({"curate": {"decontaminate": "all"}})
+    with pytest.raises(ConfigError, match="exceeds dedup_num_perm"):
+        config_from_dict({"curate": {"dedup_bands": 30}})
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        (tmp_path / "broken.toml").write_text("[run\n")
+        load_config(tmp_path / "broken.toml")
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "missing.toml")
+
+
+def test_file_values_and_cli_overrides_merge_in_order(tmp_path):
+    cfg_file = tmp_path / "c.toml"
+    cfg_file.write_text(
+        '[ingest]\nhours = "2015-01-01-0..2015-01-01-3"\n[curate]\ndecontaminate = "pr"\n'
+        'text_languages = ["en"]\nmin_text_language_score = 1\n[run]\nbeam_args = ["--direct_num_workers", "2"]\n'
+    )
+    parser = argparse.ArgumentParser()
+    add_config_arguments(parser)
+    args = parser.parse_args(
+        ["--config", str(cfg_file), "--decontaminate", "none", "--relevant-k", "8", "--hydrate"]
+    )
+    cfg = resolve_config(args)
+    assert cfg.ingest.hours == "2015-01-01-0..2015-01-01-3"  # from the file
+    assert (
+        cfg.curate.decontaminate == "none" and cfg.extract.relevant_k == 8 and cfg.prs.hydrate is True
+    )  # CLI
+    assert cfg.curate.min_text_language_score == 1.0 and isinstance(cfg.curate.min_text_language_score, float)
+    assert cfg.run.beam_args == ["--direct_num_workers", "2"] and cfg.run.out == "out"  # default
+    assert cfg.to_dict()["curate"]["text_languages"] == ["en"]
+
+
+def test_overrides_ignore_unrelated_attributes_and_keep_defaults_fresh():
+    cfg = apply_overrides(CorpusConfig(), argparse.Namespace(out="o", log_level="INFO", hours=None))
+    assert cfg.run.out == "o" and cfg.ingest.hours == ""
+    a, b = CorpusConfig(), CorpusConfig()
+    a.run.beam_args.append("--x")
+    assert b.run.beam_args == []
+
+
+def test_makefile_variables_map_to_flags():
+    parser = argparse.ArgumentParser()
+    add_config_arguments(parser)
+    flags = {a for action in parser._actions for a in action.option_strings}
+    assert {
+        "--hours",
+        "--gharchive-url",
+        "--git-url-template",
+        "--out",
+        "--config",
+        "--decontaminate",
+        "--overwrite",
+    } <= flags

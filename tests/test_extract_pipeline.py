@@ -1,0 +1,92 @@
+"""`swe-corpus extract` end to end on Beam's local runner; outputs read back with DuckDB."""
+
+from __future__ import annotations
+
+import argparse
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from test_extract import build_world, pr_row
+
+import schemas.tables as schemas
+from pipelines.common import counters, rows_to_table
+from pipelines.extract import add_arguments, run_pipeline
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    w = build_world(tmp_path_factory.mktemp("pipe"))
+    rows = list(w["prs"].values())
+    rows.append(pr_row(6, "a" * 40, "b" * 40, None, repo="acme/missing", instance_id="acme__missing-6"))
+    rows.append(pr_row(7, "a" * 40, "b" * 40, None, repo="evil/..", instance_id="evil__..-7"))
+    (w["root"] / "in" / "pull_requests").mkdir(parents=True)
+    pq.write_table(
+        rows_to_table(rows, schemas.PULL_REQUESTS), w["root"] / "in" / "pull_requests" / "part-0.parquet"
+    )
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    out = w["root"] / "out"
+    args = parser.parse_args(
+        [
+            "--prs", str(w["root"] / "in"),
+            "--out", str(out),
+            "--git-url-template", f"file://{w['root']}/serve/{{repo}}.git",
+            "--cache-dir", str(w["root"] / "cache"),
+            "--max-file-bytes", "4000",
+        ]
+    )  # fmt: skip
+    result = run_pipeline(args, [])
+    return w, out, counters(result, "funnel")
+
+
+def q(out, sql: str):
+    con = duckdb.connect()
+    for t in ("pull_requests", "blobs", "rejected"):
+        con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{out}/{t}/*.parquet')")
+    return con.execute(sql).fetchall()
+
+
+def test_funnel_and_rejections(outputs):
+    _w, out, funnel = outputs
+    assert funnel["extract:in"] == 8 and funnel["extract:kept"] == 5
+    assert funnel["extract:in"] == funnel["extract:kept"] + sum(
+        v for k, v in funnel.items() if ":rejected:" in k
+    )
+    assert sorted(q(out, "SELECT instance_id, reason, stage FROM rejected")) == [
+        ("acme__missing-6", "repo_not_found", "extract"),
+        ("acme__widgets-5", "commits_unreachable", "extract"),
+        ("evil__..-7", "invalid_repo_name", "extract"),
+    ]
+
+
+def test_blobs_unique_and_every_reference_resolves(outputs):
+    _w, out, _ = outputs
+    assert q(out, "SELECT count(*) = count(DISTINCT blob_sha) FROM blobs") == [(True,)]
+    missing = q(
+        out,
+        """
+        WITH refs AS (
+          SELECT unnest(changed_files) AS f FROM pull_requests
+        ), shas AS (
+          SELECT f.before_blob AS sha FROM refs WHERE f.content_omitted IS NULL AND f.before_blob IS NOT NULL
+          UNION SELECT f.after_blob FROM refs WHERE f.content_omitted IS NULL AND f.after_blob IS NOT NULL
+          UNION SELECT unnest(relevant_files).blob_sha FROM pull_requests
+        )
+        SELECT count(*) FROM shas WHERE sha NOT IN (SELECT blob_sha FROM blobs)
+        """,
+    )
+    assert missing == [(0,)]
+    rows = q(
+        out,
+        "SELECT number, extraction_method, len(commits), relevant_predictor FROM pull_requests ORDER BY number",
+    )
+    assert [r[:2] for r in rows] == [
+        (1, "merge_base"),
+        (2, "merge_commit_first_parent"),
+        (3, "pr_commits"),
+        (4, "merge_base"),
+        (8, "merge_base"),
+    ]
+    assert all(r[3] == "local" for r in rows)
+    assert q(out, "SELECT count(*) FROM blobs WHERE strlen(content) <> size") == [(0,)]

@@ -1,0 +1,188 @@
+"""Mirroring over file:// and real HTTP (git http-backend on 127.0.0.1): failures, limits, security."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from test_extract import LIMITS, REPO, build_world
+from test_git_helpers import git_out
+
+from swe_corpus.extract import ExtractConfig, extract_pr, extract_repo
+from swe_corpus.git_mirror import GitMirror, GitRepo, MirrorConfig, MirrorError, redact, safe_git_config
+
+TOKEN = "ghp_s3cr3tT0KEN"
+
+
+class GitHTTPHandler(BaseHTTPRequestHandler):
+    """Drives `git http-backend` as CGI; /auth/... answers 401 like a private GitHub repository."""
+
+    project_root = ""
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    def do_GET(self):
+        self.handle_git()
+
+    def do_POST(self):
+        self.handle_git()
+
+    def handle_git(self):
+        path, _, query = self.path.partition("?")
+        if path.startswith("/auth/"):
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="GitHub"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        env = {
+            "PATH": os.environ["PATH"],
+            "GIT_PROJECT_ROOT": self.project_root,
+            "GIT_HTTP_EXPORT_ALL": "1",
+            "REQUEST_METHOD": self.command,
+            "PATH_INFO": path.removeprefix("/git"),
+            "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "REMOTE_ADDR": "127.0.0.1",
+            "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
+            "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", ""),
+        }
+        out = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True).stdout
+        head, _, payload = out.partition(b"\r\n\r\n")
+        status, headers = 200, []
+        for line in head.decode().split("\r\n"):
+            key, _, value = line.partition(":")
+            if key.lower() == "status":
+                status = int(value.split()[0])
+            elif key:
+                headers.append((key, value.strip()))
+        self.send_response(status)
+        for key, value in headers:
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    w = build_world(tmp_path_factory.mktemp("mirror"))
+    git_out(w["bare"], "config", "uploadpack.allowFilter", "true")
+    handler = type("H", (GitHTTPHandler,), {"project_root": str(w["root"] / "serve")})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    w["http"] = f"http://127.0.0.1:{server.server_address[1]}"
+    yield w
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def hanging_port():
+    """A server that accepts TCP connections (kernel backlog) and never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    yield sock.getsockname()[1]
+    sock.close()
+
+
+def mirror(world, tmp_path, template: str, **kw) -> GitMirror:
+    return GitMirror(MirrorConfig(cache_dir=str(tmp_path / "cache"), url_template=template, **kw))
+
+
+@pytest.mark.parametrize("mode", ["full", "blobless"])
+def test_http_clone_with_token_then_extract(world, tmp_path, caplog, mode):
+    caplog.set_level(logging.DEBUG)
+    template = world["http"].replace("http://", f"http://x-access-token:{TOKEN}@") + "/git/{repo}.git"
+    m = mirror(world, tmp_path, template, clone_mode=mode)
+    path = m.ensure(REPO)
+    assert git_out(path, "rev-parse", "refs/pull/4/head").decode().strip() == world["prs"][4]["head_sha"]
+    with GitRepo(path, m.transport) as repo:
+        ext = extract_pr(repo, world["prs"][1], LIMITS)  # blobless: blobs arrive lazily over HTTP
+    assert ext.columns["extraction_method"] == "merge_base" and ext.blobs
+    assert TOKEN not in caplog.text
+    if mode == "full":  # the URL (and its token) is never written into the mirror
+        assert TOKEN not in (path / "config").read_text()
+
+
+def test_missing_repo_and_auth_required_are_rejected_without_leaking_token(world, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    authed = world["http"].replace("http://", f"http://u:{TOKEN}@")
+    cfg = ExtractConfig(
+        mirror=MirrorConfig(cache_dir=str(tmp_path / "c1"), url_template=authed + "/git/{repo}.git")
+    )
+    rows = [{**world["prs"][1], "repo": "acme/missing", "instance_id": "acme__missing-1"}]
+    out = list(extract_repo("acme/missing", rows, cfg))
+    assert [r["reason"] for _, r in out] == ["repo_not_found"]
+    cfg.mirror = MirrorConfig(cache_dir=str(tmp_path / "c2"), url_template=authed + "/auth/{repo}.git")
+    out2 = list(extract_repo(REPO, [world["prs"][1]], cfg))
+    assert [r["reason"] for _, r in out2] == ["repo_auth_required"]
+    everything = repr(out) + repr(out2) + caplog.text
+    assert TOKEN not in everything, everything
+
+
+def test_hanging_server_is_rejected_within_time_limit(world, tmp_path, hanging_port):
+    cfg = ExtractConfig(
+        mirror=MirrorConfig(
+            cache_dir=str(tmp_path / "c"),
+            url_template=f"http://127.0.0.1:{hanging_port}/{{repo}}.git",
+            clone_timeout_s=2,
+        )
+    )
+    out = list(extract_repo(REPO, [world["prs"][1], world["prs"][2]], cfg))
+    assert [r["reason"] for _, r in out] == ["clone_timeout", "clone_timeout"]
+    assert not list((tmp_path / "c").rglob("HEAD"))  # no half-made mirror left behind
+
+
+def test_repo_size_limit(world, tmp_path):
+    m = mirror(world, tmp_path, f"file://{world['root']}/serve/{{repo}}.git", max_repo_bytes=1)
+    with pytest.raises(MirrorError) as e:
+        m.ensure(REPO)
+    assert e.value.reason in ("repo_too_large",)
+
+
+def test_hooks_never_run(world, tmp_path):
+    """A reference-transaction hook in the mirror fires on every ref update of a plain fetch; ours never."""
+    m = mirror(world, tmp_path, f"file://{world['root']}/serve/{{repo}}.git", refresh=True)
+    path = m.ensure(REPO)
+    marker = tmp_path / "marker"
+    git_out(path, "update-ref", "-d", "refs/heads/main")  # so the next fetch has a ref to update
+    hook = path / "hooks" / "reference-transaction"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    hook.chmod(0o755)
+    m.ensure(REPO)
+    assert git_out(path, "rev-parse", "refs/heads/main")
+    assert not marker.exists()
+    git_out(path, "-c", "core.hooksPath=/dev/null", "update-ref", "-d", "refs/heads/main")
+    git_out(
+        path, "fetch", "-q", f"file://{world['bare']}", "+refs/heads/*:refs/heads/*"
+    )  # control: plain git
+    assert marker.exists()
+
+
+def test_transports_and_names(world, tmp_path):
+    with pytest.raises(ValueError):
+        MirrorConfig(cache_dir=str(tmp_path), url_template="ext::sh -c touch% /tmp/pwned")
+    refused = subprocess.run(
+        ["git", *safe_git_config("https"), "ls-remote", f"file://{world['bare']}"], capture_output=True
+    )
+    assert refused.returncode != 0 and b"not allowed" in refused.stderr
+    m = mirror(world, tmp_path, "https://github.com/{repo}.git")
+    for bad in ["../evil", "a/../../b", "/etc/passwd", "a/b/c", "a/.git", "owner/..", "a\nb/c"]:
+        with pytest.raises(MirrorError) as e:
+            m.path_for(bad)
+        assert e.value.reason == "invalid_repo_name"
+    assert Path(tmp_path / "cache") in m.path_for("o/n.js").parents
+    assert (
+        redact(f"fatal: https://user:{TOKEN}@github.com/o/r.git") == "fatal: https://***@github.com/o/r.git"
+    )

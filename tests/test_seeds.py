@@ -1,0 +1,68 @@
+import pytest
+from test_curate_rows import blob_sha, file_blobs, make_pr
+
+from swe_corpus.seeds import SeedConfig, build_seed, classify_issue, dominant_language, needed_blobs, precheck
+
+CFG = SeedConfig()
+FILES = {
+    "pkg/core.py": ("def f(x):\n    return x\n", "def f(x):\n    return x or 0\n"),
+    "pkg/old.py": ("OLD = 1\n", None),
+    "pkg/new.py": (None, "NEW = 1\n"),
+    "tests/test_core.py": ("def test_f():\n    pass\n", "def test_f():\n    assert f(None) == 0\n"),
+}
+RELEVANT = {"pkg/util.py": "def helper():\n    return 1\n", "pkg/big.py": "x = 1\n" * 1000}
+
+
+@pytest.mark.parametrize(
+    "title,body,labels,kind",
+    [
+        ("Crash on empty input", "", [], "bug"),
+        ("Parser", "Traceback (most recent call last): ... KeyError", [], "bug"),
+        ("Result is wrong", "Expected 3 but got 4", [], "bug"),
+        ("Add support for YAML configs", "It would be nice to load YAML too.", [], "feature"),
+        ("Option to disable colors", "Please add a flag.", [], "feature"),
+        ("How do I configure logging?", "I tried the docs.", [], "other"),
+        ("Release 2.0 planning", "Tracking issue for the release.", [], "other"),
+        ("Weird thing", "no idea", ["type: bug"], "bug"),
+        ("Crash", "error", ["question"], "other"),  # maintainers' label decides
+    ],
+)
+def test_classify_issue(title, body, labels, kind):
+    assert classify_issue(title, body, labels) == kind
+
+
+def test_precheck_reasons():
+    assert precheck(make_pr(files=FILES), CFG) == ("bug", None)
+    assert precheck(make_pr(issue_title=None), CFG)[1] == "no_linked_issue"
+    q = make_pr(issue_title="How do I configure logging?", issue_body="Where is this documented?")
+    assert precheck(q, CFG) == ("other", "not_bug_report")
+    docs_only = make_pr(files={"README.md": ("Old\n", "New\n")}, languages={"README.md": "Markdown"})
+    assert precheck(docs_only, CFG)[1] == "no_code_change"
+    assert precheck(make_pr(files=FILES), SeedConfig(max_context_bytes=10))[1] == "context_too_large"
+
+
+def test_build_seed_context_and_oracle():
+    pr = make_pr(files=FILES, relevant=RELEVANT)
+    texts = file_blobs(FILES, RELEVANT)
+    contents = {blob_sha(t): t for t in texts.values()}
+    assert set(needed_blobs(pr, CFG)) <= set(contents)
+    assert blob_sha(FILES["tests/test_core.py"][0]) not in needed_blobs(pr, CFG)  # tests are not context
+    seed, skip = build_seed(pr, contents, SeedConfig(max_context_bytes=200))
+    assert skip is None
+    ctx = {c["path"]: c["content"] for c in seed["code_context"]}
+    # changed files at base first (added files have no base), then relevant files while they fit
+    assert [c["path"] for c in seed["code_context"]] == ["pkg/core.py", "pkg/old.py", "pkg/util.py"]
+    assert ctx["pkg/core.py"] == FILES["pkg/core.py"][0]
+    oracle = {o["path"]: o["content"] for o in seed["oracle_files"]}
+    assert oracle == {"pkg/core.py": FILES["pkg/core.py"][1], "pkg/old.py": "", "pkg/new.py": "NEW = 1\n"}
+    assert seed["context_bytes"] == sum(len(c.encode()) for c in ctx.values()) <= 200
+    assert seed["issue_numbers"] == [1001] and seed["language"] == "Python"
+    assert seed["base_commit"] == pr["base_commit"] and seed["patch"] == pr["patch"]
+    missing = dict(contents)
+    del missing[blob_sha(FILES["pkg/core.py"][1])]
+    assert build_seed(pr, missing, CFG) == (None, "missing_content")
+
+
+def test_dominant_language():
+    pr = make_pr(files={"a.go": ("", "x\ny\nz\n"), "b.py": ("", "x\n")}, languages={"a.go": "Go"})
+    assert dominant_language(pr) == "Go"

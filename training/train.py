@@ -1,0 +1,211 @@
+"""GRPO training on `rl_seed` shards with TRL: ``swe-corpus train --config training/configs/NAME.yaml``.
+
+The YAML has three sections: ``model`` (a path or hub id, or ``tiny-random`` for the offline smoke
+model), ``data`` (`training.data.DataConfig`) and ``grpo`` (passed verbatim to `trl.GRPOConfig`, so
+every TRL option works: num_generations, loss_type, beta, temperature, learning_rate,
+max_completion_length, use_vllm / vllm_mode / vllm_server_*, gradient_checkpointing, bf16, ...).
+Checkpoints, ``metrics.jsonl`` and ``data_counts.json`` go to ``grpo.output_dir``; a rerun resumes from
+the last checkpoint there. Multi-GPU: ``accelerate launch --config_file training/configs/accelerate-zero3.yaml
+-m training.train --config ...`` (see docs/training.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from training.data import DataConfig, build_datasets, iter_texts
+from training.tiny import TinyModelConfig, build_tiny_model
+from training.trl_reward import SweRlReward
+
+log = logging.getLogger(__name__)
+
+TINY = "tiny-random"
+
+
+@dataclass
+class ModelConfig:
+    name_or_path: str = TINY
+    tiny: TinyModelConfig = field(default_factory=TinyModelConfig)
+
+
+@dataclass
+class TrainConfig:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    grpo: dict = field(default_factory=dict)
+    torch_threads: int | None = None  # CPU runs: cap intra-op threads (shared machines)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
+        """Load a YAML config; `overrides` are ``section.key=value`` strings (value parsed as YAML)."""
+        raw = yaml.safe_load(Path(path).read_text()) or {}
+        for item in overrides or []:
+            apply_override(raw, item)
+        unknown = set(raw) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"{path}: unknown sections {sorted(unknown)}")
+        model = dict(raw.get("model") or {})
+        tiny = TinyModelConfig(**model.pop("tiny", {}))
+        return cls(
+            model=ModelConfig(tiny=tiny, **model),
+            data=DataConfig.from_dict(raw.get("data") or {}),
+            grpo=dict(raw.get("grpo") or {}),
+            torch_threads=raw.get("torch_threads"),
+        )
+
+
+def apply_override(raw: dict, item: str) -> None:
+    """Set ``a.b.c=value`` in a nested dict; the value is parsed as YAML (``true``, ``1e-6``, ``[1, 2]``)."""
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise ValueError(f"override {item!r} is not KEY=VALUE")
+    *parents, leaf = key.split(".")
+    node = raw
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ValueError(f"override {item!r}: {part} is not a section")
+    node[leaf] = yaml.safe_load(value)
+
+
+def metrics_callback(path: Path):
+    """A TrainerCallback appending every log dict (with its step) to a JSONL file, on the main process."""
+    from transformers import TrainerCallback
+
+    class JsonlMetrics(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if state.is_world_process_zero and logs:
+                with path.open("a") as fh:
+                    fh.write(json.dumps({"step": state.global_step, **logs}) + "\n")
+
+    return JsonlMetrics()
+
+
+def resolve_model(config: TrainConfig, output_dir: Path) -> str:
+    """The model path: the hub id / path as given, or a freshly built tiny model under output_dir."""
+    if config.model.name_or_path != TINY:
+        return config.model.name_or_path
+    return str(build_tiny_model(iter_texts(config.data), output_dir / "tiny-model", config.model.tiny))
+
+
+def load_tokenizer(model_path: str):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(model_path)
+    if tok.chat_template is None:
+        raise ValueError(f"{model_path}: tokenizer has no chat_template; the prompts are conversational")
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def last_checkpoint(output_dir: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(output_dir)) if output_dir.is_dir() else None
+
+
+def train(config: TrainConfig, resume: bool = True, extra_reward_funcs: list | None = None) -> dict:
+    """Run GRPO; returns a summary (steps, data counts, reward calls, format errors).
+
+    `extra_reward_funcs` are added after the SWE-RL reward (TRL sums them, weighted by
+    ``grpo.reward_weights``)."""
+    import torch
+    from trl import GRPOConfig, GRPOTrainer
+
+    if config.torch_threads:
+        torch.set_num_threads(config.torch_threads)
+    output_dir = Path(config.grpo.setdefault("output_dir", "runs/grpo"))
+    output_dir.mkdir(parents=True, exist_ok=True)
+    model_path = resolve_model(config, output_dir)
+    tokenizer = load_tokenizer(model_path)
+    data = build_datasets(config.data, tokenizer, cache_dir=output_dir / "dataset-cache")
+    (output_dir / "data_counts.json").write_text(json.dumps(dict(data.counts), indent=2))
+    if len(data.train) == 0:
+        raise ValueError(f"no training prompts from {config.data.path}: {dict(data.counts)}")
+    args = GRPOConfig(**config.grpo)
+    reward = SweRlReward()
+    trainer = GRPOTrainer(
+        model=model_path,
+        reward_funcs=[reward, *(extra_reward_funcs or [])],
+        args=args,
+        train_dataset=data.train,
+        eval_dataset=data.eval if len(data.eval) and args.eval_strategy != "no" else None,
+        processing_class=tokenizer,
+        callbacks=[metrics_callback(output_dir / "metrics.jsonl")],
+    )
+    checkpoint = last_checkpoint(output_dir) if resume else None
+    if checkpoint:
+        log.info("resuming from %s", checkpoint)
+    result = trainer.train(resume_from_checkpoint=checkpoint)
+    trainer.save_model(str(output_dir / "final"))
+    summary = {
+        "global_step": trainer.state.global_step,
+        "resumed_from": checkpoint,
+        "model": model_path,
+        "train_prompts": len(data.train),
+        "eval_prompts": len(data.eval),
+        "data_counts": dict(data.counts),
+        "reward_calls": reward.calls,
+        "format_errors": dict(reward.errors),
+        "recent_completions": [{"completion": c, "reward": r} for c, r in reward.recent],
+        "train_runtime_s": result.metrics.get("train_runtime"),
+    }
+    (output_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+# --------------------------------------------------------------------------- CLI
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", required=True, help="YAML config (training/configs/*.yaml)")
+    parser.add_argument("--data", help="override data.path (rl_seed shards: file, dir, glob, fsspec URL)")
+    parser.add_argument("--output-dir", help="override grpo.output_dir")
+    parser.add_argument("--model", help="override model.name_or_path (hub id, path or tiny-random)")
+    parser.add_argument("--max-steps", type=int, help="override grpo.max_steps")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override any config value, e.g. --set grpo.use_vllm=false --set data.prompt.max_prompt_tokens=4096",
+    )
+    parser.add_argument("--no-resume", action="store_true", help="start fresh even if checkpoints exist")
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    config = TrainConfig.from_yaml(args.config, args.set)
+    if args.data:
+        config.data.path = args.data
+    if args.output_dir:
+        config.grpo["output_dir"] = args.output_dir
+    if args.model:
+        config.model.name_or_path = args.model
+    if args.max_steps is not None:
+        config.grpo["max_steps"] = args.max_steps
+    return config
+
+
+def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
+    summary = train(config_from_args(args), resume=not args.no_resume)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    parser = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
