@@ -387,6 +387,17 @@ def config_from_args(args: argparse.Namespace) -> PrsConfig:
     )
 
 
+def config_from_corpus(cfg) -> PrsConfig:
+    """`swe_corpus.config.PrsConfig` (corpus.toml section [prs]) -> this stage's config."""
+    return PrsConfig(
+        keep_unmerged=cfg.keep_unmerged,
+        hydrate=cfg.hydrate,
+        github_api_url=cfg.github_api_url,
+        api_cache_dir=cfg.hydrate_cache_dir,
+        api_concurrency=cfg.hydrate_concurrency,
+    )
+
+
 def build(pipeline: beam.Pipeline, args: argparse.Namespace) -> dict:
     events = pipeline | "ReadEvents" >> beam.io.ReadFromParquetBatched(events_glob(args.events))
     out = (

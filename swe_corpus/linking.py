@@ -7,7 +7,8 @@ resolve/resolves/resolved, any case), an optional colon, and the ref forms ``#N`
 stripped first, so template comments and code samples never link.
 
 Public API: `find_links(text, repo, source)` (one text; the extract stage calls it on commit
-messages with ``source="commit"``), `find_mentions(text, repo)`, `link_pull_request(...)`.
+messages with ``source="commit"``), `find_mentions(text, repo)`, `link_pull_request(...)`, and
+`link_commit_messages(row, messages)` (adds commit-message links to a PULL_REQUESTS row).
 """
 
 from __future__ import annotations
@@ -124,3 +125,26 @@ def link_pull_request(
             if ref.key != own and ref.key not in links:
                 mentions.setdefault(ref.key, ref)
     return list(links.values()), list(mentions.values())
+
+
+def link_commit_messages(row: dict, messages: list[str]) -> dict:
+    """A PULL_REQUESTS row with the closing links found in its commit messages added to `linked_issues`.
+
+    SWE-bench also searches commit messages. Issues already linked keep their entry; new ones get a
+    LINKED_ISSUE entry with `link_source="commit"` and no text (the issue join ran before commits were
+    known), so `problem_statement` is unchanged; a new link drops out of `mentioned_issues`."""
+    repo, own = row["repo"], (row["repo"].lower(), row["number"])
+    linked = list(row.get("linked_issues") or [])
+    known = {IssueRef(i["repo"], i["number"]).key for i in linked} | {own}
+    for message in messages:
+        for link in find_links(message, repo, "commit"):
+            if link.ref.key not in known:
+                known.add(link.ref.key)
+                linked.append({"repo": link.repo, "number": link.number, "link_source": "commit",
+                               "link_text": link.text, "hydrated": False})  # fmt: skip
+    if len(linked) == len(row.get("linked_issues") or []):
+        return row
+    mentions = [
+        m for m in row.get("mentioned_issues") or [] if IssueRef(m["repo"], m["number"]).key not in known
+    ]
+    return {**row, "linked_issues": linked, "mentioned_issues": mentions}

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from swe_corpus.linking import KEYWORDS, IssueRef, find_links, find_mentions, link_pull_request
+from swe_corpus.linking import (
+    KEYWORDS,
+    IssueRef,
+    find_links,
+    find_mentions,
+    link_commit_messages,
+    link_pull_request,
+)
 
 REPO = "octo/widgets"
 
@@ -89,3 +96,18 @@ def test_own_number_is_not_a_link_and_commit_messages_add_links():
 def test_cross_repo_keys_are_case_insensitive():
     assert IssueRef("Other/Lib", 3).key == IssueRef("other/lib", 3).key
     assert find_mentions("prefix#12 and a1b2c3d", REPO) == []
+
+
+def test_link_commit_messages_adds_new_links_to_a_row():
+    row = {
+        "repo": REPO,
+        "number": 5,
+        "linked_issues": [
+            {"repo": REPO, "number": 3, "link_source": "body", "link_text": "Fixes #3", "title": "t"}
+        ],
+        "mentioned_issues": [{"repo": REPO, "number": 8}],
+    }
+    out = link_commit_messages(row, ["Fix parser\n\nCloses #8", "fixes #3", "fixes #5", "wip `fixes #9`"])
+    assert [(i["number"], i["link_source"]) for i in out["linked_issues"]] == [(3, "body"), (8, "commit")]
+    assert out["mentioned_issues"] == []
+    assert link_commit_messages(row, ["typo"]) is row
