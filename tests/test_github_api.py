@@ -93,6 +93,7 @@ def api_comments(number: int) -> list[dict]:
 class FakeGitHub(BaseHTTPRequestHandler):
     routes: dict[str, object] = {}
     limited_once: set[str] = set()
+    secondary_once: set[str] = set()
     log: list[tuple[str, int, str | None, str | None]] = []
 
     def do_GET(self):  # noqa: N802 - http.server API
@@ -104,6 +105,11 @@ class FakeGitHub(BaseHTTPRequestHandler):
                 403,
                 {"message": "API rate limit exceeded"},
                 {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + 2)},
+            )
+        if base in self.secondary_once:  # secondary limit: 429 + Retry-After, no quota headers
+            self.secondary_once.discard(base)
+            return self._send(
+                429, {"message": "You have exceeded a secondary rate limit."}, {"Retry-After": "1"}
             )
         if base in self.routes:
             body = json.dumps(self.routes[base]).encode()
@@ -166,6 +172,13 @@ def test_rate_limit_exhaustion_waits_until_reset_then_succeeds(server, tmp_path)
     start = time.time()
     assert client.issue_comments(REPO, 4) == []
     assert client.stats.rate_limit_waits == 1 and time.time() - start >= 1.0
+
+
+def test_secondary_limit_retry_after_is_honoured(server):
+    FakeGitHub.secondary_once.add(f"/repos/{REPO}/issues/4")
+    client = GitHubClient(ClientConfig(base_url=server, token=TOKEN))
+    assert client.issue(REPO, 4)["number"] == 4
+    assert (client.stats.rate_limit_waits, client.stats.waited_s, client.stats.requests) == (1, 1.0, 2)
 
 
 def test_404_raises_not_found_without_token(server, caplog):
