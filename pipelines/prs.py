@@ -92,9 +92,11 @@ class KeyEventsFn(beam.DoFn):
     Rows keep only the columns assembly reads and drop nulls, so the shuffle moves less data."""
 
     def process(self, table: pa.Table):
-        keep = pc.and_(
-            pc.is_in(table["event_type"], pa.array(sorted(prs.PR_EVENT_TYPES))), pc.is_valid(table["number"])
-        )
+        relevant = pc.is_in(table["event_type"], pa.array(sorted(prs.PR_EVENT_TYPES)))
+        keep = pc.and_(relevant, pc.is_valid(table["number"]))
+        unattributed = pc.sum(relevant).as_py() - pc.sum(keep).as_py() if table.num_rows else 0
+        if unattributed:  # e.g. Timeline-era comments without an issue url: no PR/issue to fold into
+            Metrics.counter(FUNNEL, f"{STAGE}:events_without_number").inc(unattributed)
         table = table.filter(keep).select(list(prs.ASSEMBLY_COLUMNS))
         groups: dict[tuple, list[dict]] = defaultdict(list)
         for row in table.to_pylist():
@@ -424,6 +426,10 @@ def summary(funnel: dict[str, int], seconds: float) -> str:
             continue
         rejects = {k.rsplit(":", 1)[1]: v for k, v in funnel.items() if k.startswith(f"{stage}:rejected:")}
         lines.append(f"{stage}: {n_in} in, {kept} kept")
+        if stage == STAGE and funnel.get(f"{STAGE}:events_without_number"):
+            lines[-1] += (
+                f" ({funnel[f'{STAGE}:events_without_number']} events without an issue/PR number ignored)"
+            )
         lines.append(
             "  rejected per reason: " + (", ".join(f"{r}={n}" for r, n in sorted(rejects.items())) or "none")
         )

@@ -71,7 +71,10 @@ def world() -> list[list[dict]]:
     conv = [comment(5, 10, "first", 51, **OCTO), comment(5, 20, "second", 52, **OCTO)]
     b1 = [pr5[0], conv[1], *issue3[:2], pr6[0], *pr7[:2], pr8[0], pr10[0]]
     b2 = [conv[0], pr6[1], *pr7[2:], pr8[1], *pr9, *issue9, pr5[0]]  # pr5[0] again: a duplicate event
-    b3 = [pr5[1], issue3[2]]
+    orphan = event(
+        "IssueCommentEvent", None, 2, action="created", comment_body="?", **OCTO
+    )  # Timeline-style, no number
+    b3 = [pr5[1], issue3[2], orphan]
     return [b1, b2, b3]
 
 
@@ -117,6 +120,7 @@ def test_merged_prs_kept_and_rejections_have_reasons(default_run):
         == funnel["prs:kept"] + sum(v for k, v in funnel.items() if k.startswith("prs:rejected:"))
     )
     assert (funnel["link:in"], funnel["link:kept"], funnel["link:rejected:issue_not_in_events"]) == (4, 3, 1)
+    assert funnel["prs:events_without_number"] == 1 and "1 events without" in stage.summary(funnel, 1.0)
 
 
 def test_pr_record_conversation_links_and_texts(default_run):
