@@ -195,7 +195,7 @@ def attach_to_pulls(key: tuple[str, int], issue: dict | None, pulls: list[dict],
     """Give the joined issue to every PR linking it: finished single-link PRs, REGROUP_TAG parts for
     multi-link PRs, a `link` rejection where the issue has no text, and the issue row itself."""
     if issue is not None:
-        yield beam.pvalue.TaggedOutput(ISSUES_TAG, issue)
+        yield beam.pvalue.TaggedOutput(ISSUES_TAG, prs.public(issue))
     usable = issue if issue is not None and issue["title"] is not None else None
     for pr in pulls:
         link = _link_for(pr, key)
@@ -225,7 +225,7 @@ def _reject_link(pr: dict, link: dict, issue: dict | None, hydrate: bool):
 
 class JoinIssuesFn(beam.DoFn):
     """(issue key, {"issue": [...], "pr": [...]}) -> `attach_to_pulls`, or (HYDRATE_TAG) the parts of a
-    join whose issue lacks text when hydration is on."""
+    join whose issue lacks text, or was opened before the window (comments missing), when hydrating."""
 
     def __init__(self, config: PrsConfig):
         self.config = config
@@ -235,7 +235,7 @@ class JoinIssuesFn(beam.DoFn):
         candidates = list(grouped["issue"])
         issue = next((i for i in candidates if i["title"] is not None), candidates[0] if candidates else None)
         pulls = list(grouped["pr"])
-        if pulls and self.config.hydrate and (issue is None or issue["title"] is None):
+        if pulls and self.config.hydrate and prs.issue_needs_hydration(issue):
             yield beam.pvalue.TaggedOutput(HYDRATE_TAG, (key, issue, pulls))
         else:
             yield from attach_to_pulls(key, issue, pulls, self.config.hydrate)

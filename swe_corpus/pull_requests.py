@@ -217,6 +217,11 @@ def _link_dict(lk) -> dict:
     return {"repo": lk.repo, "number": lk.number, "link_source": lk.source, "link_text": lk.text}
 
 
+def issue_needs_hydration(issue: dict | None) -> bool:
+    """No text, or opened before the window: its earlier comments (SWE-bench hints) are missing."""
+    return issue is None or issue["title"] is None or not issue.get("_opened_in_window", True)
+
+
 def needs_hydration(pr: dict) -> bool:
     """PR text or merge data is missing from the events (trimmed era, or only seen through comments)."""
     missing_merge = pr["merged"] and not (pr["merge_commit_sha"] and pr["base_sha"] and pr["head_sha"])
@@ -243,6 +248,9 @@ def assemble_issue(rows: Iterable[dict]) -> dict:
         "labels": _latest(events, "labels"),
         "comments": _comments(events, "IssueCommentEvent", (("body", "comment_body"),)),
         "hydrated": False,
+        "_opened_in_window": any(
+            r["event_type"] == "IssuesEvent" and r.get("action") == "opened" for r in events
+        ),
     }
 
 

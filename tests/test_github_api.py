@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from test_prs import event, events_table, merged_pr
+from test_prs import comment, event, events_table, merged_pr
 from test_prs_pipeline import rows
 
 from pipelines import prs as stage
@@ -215,13 +215,26 @@ def hydration_events(shared_data: Path | None) -> list[dict]:
     trimmed = [normalize_event(o, "2025-10-10-12.json.gz", i) for i, o in enumerate((opened, merged, gone))]
     assert trimmed[0]["payload_era"] == "trimmed" and trimmed[0]["title"] is None
     window = merged_pr(20, repo=REPO, repo_id=316335970, body="Fixes #3")
+    window += merged_pr(22, repo=REPO, repo_id=316335970, body="Closes #4")
     for r in window:
         r["created_at"] = r["item_created_at"] = datetime(2025, 10, 1, tzinfo=UTC)
-    return (
-        trimmed
-        + window
-        + [event("IssuesEvent", 77, repo=REPO, repo_id=316335970, action="opened", title="x", body="y")]
+    old_issue = comment(
+        4,
+        0,
+        "still broken",
+        401,
+        on_pr=False,
+        repo=REPO,
+        repo_id=316335970,
+        title="Old text",
+        body="old body",
     )
+    old_issue["created_at"], old_issue["item_created_at"] = (
+        datetime(2025, 10, 1, 1, tzinfo=UTC),
+        datetime(2024, 3, 1, tzinfo=UTC),
+    )
+    opened = event("IssuesEvent", 77, repo=REPO, repo_id=316335970, action="opened", title="x", body="y")
+    return trimmed + window + [old_issue, opened]
 
 
 def run_cli(events: list[dict], work: Path, *flags: str) -> tuple[dict, str]:
@@ -282,7 +295,7 @@ class _Capture(logging.Handler):
 def test_trimmed_pr_and_old_issue_hydrated(hydrated):
     work, (funnel, _summary), *_ = hydrated
     got = {r["number"]: r for r in rows(work / "run1" / "out", "pull_requests")}
-    assert sorted(got) == [8, 20]
+    assert sorted(got) == [8, 20, 22]
     pr8 = got[8]
     assert (pr8["title"], pr8["user_login"], pr8["merge_commit_sha"], pr8["hydrated"]) == (
         "Handle empty input",
@@ -296,11 +309,15 @@ def test_trimmed_pr_and_old_issue_hydrated(hydrated):
         assert (issue["number"], issue["hydrated"], issue["labels"]) == (3, True, ["bug"])
         assert pr["problem_statement"] == "Crash on empty input\nRunning with an empty file crashes.\n"
     assert got[20]["hints_text"] == "Traceback points at parse()"
+    # issue #4 is in the events (a comment) but was opened before the window: re-fetched for its comments
+    assert [(i["number"], i["title"], i["hydrated"]) for i in got[22]["linked_issues"]] == [
+        (4, "Crash on empty input", True)
+    ]
     rejected = {(r["instance_id"], r["stage"], r["reason"]) for r in rows(work / "run1" / "out", "rejected")}
     assert rejected == {("wayofthepie__test-events-21", "hydrate", "not_found")}
     assert (
-        funnel["hydrate:in"] == 3
-        and funnel["hydrate:kept"] == 2
+        funnel["hydrate:in"] == 4
+        and funnel["hydrate:kept"] == 3
         and funnel["hydrate:rejected:not_found"] == 1
     )
 
@@ -321,6 +338,10 @@ def test_without_hydration_rejected_with_precise_reasons(hydrated):
         ("wayofthepie__test-events-20", "link", "issue_not_in_events"),
     }
     assert "trimmed_era_no_text=2" in summary
+    (pr22,) = rows(work / "plain" / "out", "pull_requests", "SELECT * FROM t WHERE number = 22")
+    assert [(i["title"], i["hydrated"]) for i in pr22["linked_issues"]] == [
+        ("Old text", False)
+    ]  # events text kept
 
 
 def test_token_never_in_logs_errors_or_outputs(hydrated):
