@@ -510,29 +510,29 @@ def normalize_event(obj: dict, source_file: str, line_number: int | None) -> dic
 # The same projection as Structs: msgspec decodes Structs faster than dicts and attribute reads are
 # faster than dict lookups. Types are validated while decoding, so the fast normaliser needs no
 # isinstance checks. Fields whose presence (not value) matters default to UNSET.
-class _SUser(msgspec.Struct):
+class _SUser(msgspec.Struct, gc=False):
     login: str | None = None
     type: str | None = None
 
 
-class _SRepoRef(msgspec.Struct):
+class _SRepoRef(msgspec.Struct, gc=False):
     id: int | None = None
     full_name: str | None = None
     name: str | None = None
     url: str | None = None
 
 
-class _SRef(msgspec.Struct):
+class _SRef(msgspec.Struct, gc=False):
     ref: str | None = None
     sha: str | None = None
     repo: _SRepoRef | None = None
 
 
-class _SLabel(msgspec.Struct):
+class _SLabel(msgspec.Struct, gc=False):
     name: str | None = None
 
 
-class _SItem(msgspec.Struct):  # an issue or a pull request
+class _SItem(msgspec.Struct, gc=False):  # an issue or a pull request
     number: int | None = None
     title: str | None | msgspec.UnsetType = msgspec.UNSET
     body: str | None = None
@@ -549,7 +549,7 @@ class _SItem(msgspec.Struct):  # an issue or a pull request
     pull_request: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET  # only its presence is used
 
 
-class _SComment(msgspec.Struct):  # a comment or a review
+class _SComment(msgspec.Struct, gc=False):  # a comment or a review
     id: int | None = None
     body: str | None = None
     path: str | None = None
@@ -561,7 +561,7 @@ class _SComment(msgspec.Struct):  # a comment or a review
     user: _SUser | None = None
 
 
-class _SPayload(msgspec.Struct):
+class _SPayload(msgspec.Struct, gc=False):
     action: str | None = None
     number: int | None = None
     pull_request: _SItem | None = None
@@ -573,7 +573,7 @@ class _SPayload(msgspec.Struct):
     comment_id: int | None = None
 
 
-class _SEvent(msgspec.Struct):
+class _SEvent(msgspec.Struct, gc=False):
     id: str | int | msgspec.UnsetType = msgspec.UNSET
     type: str | None = None
     created_at: str | None = None
