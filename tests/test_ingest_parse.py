@@ -273,3 +273,20 @@ def test_batches_are_bounded():
     stats = ParseStats()
     sizes = [t.num_rows for t, _ in iter_event_batches(gz([line(i) for i in range(250)]), "b", 100, stats)]
     assert sizes == [100, 100, 50] and stats.kept == 250
+
+
+def test_fast_path_matches_the_dict_normaliser(real, shared_data):
+    """The events-era fast path (msgspec Structs -> row tuples) gives exactly normalize_event's rows."""
+    raw_lines, table, _, _ = real["2015-01-01-1.json.gz"]
+    expected = [
+        normalize_event(orjson.loads(raw), "2015-01-01-1.json.gz", i)
+        for i, raw in enumerate(raw_lines, 1)
+        if json.loads(raw)["type"] in KEPT_TYPES
+    ]
+    assert table.to_pylist() == expected
+
+
+def test_non_string_type_is_skipped_not_a_crash():
+    odd = orjson.dumps({"id": "9", "type": {"x": 1}, "payload": {"type": "IssuesEvent"}})
+    table, rejected, stats = parse(gz([odd, line(0)]))
+    assert table.num_rows == 1 and rejected == [] and stats.skipped_type == 1

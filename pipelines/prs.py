@@ -1,0 +1,452 @@
+"""Beam stage: events (pyarrow Tables of schemas.EVENTS) -> pull_requests + issues + rejected.
+
+`AssemblePullRequests(config)` is the composite used by the corpus pipeline; `run()` is
+`swe-corpus prs --events DIR --out DIR [--hydrate] [--keep-unmerged] [--github-api-url U]`.
+
+Shape (per-element cost matters, ~40 us): each events Table is split by PR/issue key inside one DoFn
+(one element per key per batch, not per event), one GroupByKey folds each PR's events from every
+batch/hour, and ONE CoGroupByKey keyed by (repo, issue number) joins issues to the PRs that link them.
+Only PRs linking two or more issues are regrouped by PR id after the join.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.compute as pc
+from apache_beam.metrics import Metrics
+
+from pipelines.common import WriteTable, counters, make_pipeline
+from schemas.tables import EVENTS, ISSUES, PULL_REQUESTS, REJECTED
+from swe_corpus import pull_requests as prs
+from swe_corpus.github_api import (
+    DEFAULT_API_URL,
+    ClientConfig,
+    GitHubClient,
+    HydrationError,
+    NotFound,
+    hydrate_issue,
+    hydrate_pull_request,
+)
+from swe_corpus.rejects import instance_id, rejection
+
+log = logging.getLogger(__name__)
+FUNNEL = "funnel"
+STAGE, LINK_STAGE, HYDRATE_STAGE = "prs", "link", "hydrate"
+REJECTED_TAG, ISSUES_TAG, REGROUP_TAG, HYDRATE_TAG = "rejected", "issues", "regroup", "hydrate"
+_KEY_COLUMNS = ("event_type", "is_pull_request", "repo_id", "repo_name", "number")
+
+
+@dataclass
+class PrsConfig:
+    """Options of the PR stage (CLI flags map 1:1)."""
+
+    keep_unmerged: bool = False
+    hydrate: bool = False
+    github_api_url: str = DEFAULT_API_URL
+    api_cache_dir: str | None = None
+    api_concurrency: int = 4
+
+
+def _count(stage: str, what: str, n: int = 1) -> None:
+    Metrics.counter(FUNNEL, f"{stage}:{what}").inc(n)
+
+
+def _reject(stage: str, reason: str, detail: str, *, iid: str | None, repo: str | None):
+    _count(stage, f"rejected:{reason}")
+    return beam.pvalue.TaggedOutput(
+        REJECTED_TAG, rejection(stage, reason, detail, instance_id=iid, repo=repo)
+    )
+
+
+class _HydratingDoFn(beam.DoFn):
+    """Holds one GitHub client per worker when hydration is on (token read from the environment)."""
+
+    def __init__(self, config: PrsConfig):
+        self.config = config
+        self.client: GitHubClient | None = None
+
+    def setup(self) -> None:
+        if self.config.hydrate:
+            self.client = GitHubClient(
+                ClientConfig(
+                    base_url=self.config.github_api_url,
+                    cache_dir=self.config.api_cache_dir,
+                    max_concurrency=self.config.api_concurrency,
+                )
+            )
+
+
+# --------------------------------------------------------------------------- 1. key events per batch
+class KeyEventsFn(beam.DoFn):
+    """One events Table -> (item key, [rows]) per PR/issue in it: few elements before the shuffle.
+
+    Rows keep only the columns assembly reads and drop nulls, so the shuffle moves less data."""
+
+    def process(self, table: pa.Table):
+        relevant = pc.is_in(table["event_type"], pa.array(sorted(prs.PR_EVENT_TYPES)))
+        keep = pc.and_(relevant, pc.is_valid(table["number"]))
+        unattributed = pc.sum(relevant).as_py() - pc.sum(keep).as_py() if table.num_rows else 0
+        if unattributed:  # e.g. Timeline-era comments without an issue url: no PR/issue to fold into
+            Metrics.counter(FUNNEL, f"{STAGE}:events_without_number").inc(unattributed)
+        table = table.filter(keep).select(list(prs.ASSEMBLY_COLUMNS))
+        groups: dict[tuple, list[dict]] = defaultdict(list)
+        for row in table.to_pylist():
+            key = prs.item_key(row)
+            if key is not None:
+                groups[key].append({k: v for k, v in row.items() if v is not None})
+        yield from groups.items()
+
+
+# --------------------------------------------------------------------------- 2. fold per PR / issue
+class AssembleFn(beam.DoFn):
+    """(key, [[rows]...]) -> kept PR (main; HYDRATE_TAG when it needs the API), issue (ISSUES_TAG)
+    or a rejection."""
+
+    def __init__(self, config: PrsConfig):
+        self.config = config
+
+    def process(self, element):
+        key, batches = element
+        rows = [row for batch in batches for row in batch]
+        if key[0] == "issue":
+            issue = prs.assemble_issue(rows)
+            yield beam.pvalue.TaggedOutput(
+                ISSUES_TAG, (prs.issue_join_key(issue["repo"], issue["number"]), issue)
+            )
+            return
+        pr = prs.assemble_pull_request(rows)
+        _count(STAGE, "in")
+        verdict = prs.rejection_reason(pr, self.config.keep_unmerged, self.config.hydrate)
+        if verdict:
+            yield _reject(STAGE, *verdict, iid=pr["instance_id"], repo=pr["repo"])
+            return
+        _count(STAGE, "kept")
+        if self.config.hydrate and prs.needs_hydration(pr):
+            yield beam.pvalue.TaggedOutput(HYDRATE_TAG, pr)
+        else:
+            yield pr
+
+
+class HydratePullRequestsFn(_HydratingDoFn):
+    """A batch of PRs lacking text/merge data -> hydrated PRs (re-linked) or `hydrate` rejections.
+    Requests run on `api_concurrency` threads; the client's semaphore bounds them per worker."""
+
+    def process(self, batch: list[dict]):
+        for pr, result in _parallel(self.client, lambda pr: hydrate_pull_request(self.client, pr), batch):
+            _count(HYDRATE_STAGE, "in")
+            if isinstance(result, HydrationError):
+                yield _hydrate_reject(result, pr["repo"], pr["instance_id"])
+            elif not result["merged"] and not self.config.keep_unmerged:
+                yield _reject(
+                    HYDRATE_STAGE,
+                    "unmerged",
+                    "the API says not merged",
+                    iid=pr["instance_id"],
+                    repo=pr["repo"],
+                )
+            else:
+                _count(HYDRATE_STAGE, "kept")
+                yield prs.relink(result)
+
+
+def _parallel(client: GitHubClient, fn, items: list):
+    """(item, fn(item) or the HydrationError it raised), in order, on the client's thread budget."""
+
+    def call(item):
+        try:
+            return fn(item)
+        except HydrationError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=max(1, client.config.max_concurrency)) as pool:
+        return list(zip(items, pool.map(call, items), strict=True))
+
+
+def _hydrate_reject(exc: HydrationError, repo: str, iid: str):
+    reason = "not_found" if isinstance(exc, NotFound) else "api_error"
+    return _reject(HYDRATE_STAGE, reason, str(exc), iid=iid, repo=repo)
+
+
+# --------------------------------------------------------------------------- 3. join issues
+def link_keys(pr: dict):
+    """(issue join key, PR) for every closing link of a PR (PRs without links skip the join)."""
+    for link in pr["_links"]:
+        yield prs.issue_join_key(link["repo"], link["number"]), pr
+
+
+def finish_without_links(pr: dict) -> dict:
+    return prs.attach_issues(pr, [])
+
+
+def _link_for(pr: dict, key: tuple[str, int]) -> dict:
+    return next(lk for lk in pr["_links"] if prs.issue_join_key(lk["repo"], lk["number"]) == key)
+
+
+def attach_to_pulls(key: tuple[str, int], issue: dict | None, pulls: list[dict], hydrate: bool):
+    """Give the joined issue to every PR linking it: finished single-link PRs, REGROUP_TAG parts for
+    multi-link PRs, a `link` rejection where the issue has no text, and the issue row itself."""
+    if issue is not None:
+        yield beam.pvalue.TaggedOutput(ISSUES_TAG, prs.public(issue))
+    usable = issue if issue is not None and issue["title"] is not None else None
+    for pr in pulls:
+        link = _link_for(pr, key)
+        if usable is None:
+            yield _reject_link(pr, link, issue, hydrate)
+        else:
+            _count(LINK_STAGE, "kept")
+        if len(pr["_links"]) == 1:
+            yield prs.attach_issues(pr, [(link, usable)] if usable else [])
+        else:
+            yield beam.pvalue.TaggedOutput(REGROUP_TAG, (pr["instance_id"], (pr, link, usable)))
+
+
+def _reject_link(pr: dict, link: dict, issue: dict | None, hydrate: bool):
+    ref = f"{link['repo']}#{link['number']}"
+    if hydrate:
+        reason, detail = "issue_hydration_failed", f"{ref}: not in the events and the API did not return it"
+    elif issue is None:
+        reason, detail = (
+            "issue_not_in_events",
+            f"{ref} has no event in the window (opened before it?); use --hydrate",
+        )
+    else:
+        reason, detail = "issue_without_text", f"{ref}: its events carry no title/body; use --hydrate"
+    return _reject(LINK_STAGE, reason, detail, iid=pr["instance_id"], repo=pr["repo"])
+
+
+class JoinIssuesFn(beam.DoFn):
+    """(issue key, {"issue": [...], "pr": [...]}) -> `attach_to_pulls`, or (HYDRATE_TAG) the parts of a
+    join whose issue lacks text, or was opened before the window (comments missing), when hydrating."""
+
+    def __init__(self, config: PrsConfig):
+        self.config = config
+
+    def process(self, element):
+        key, grouped = element
+        candidates = list(grouped["issue"])
+        issue = next((i for i in candidates if i["title"] is not None), candidates[0] if candidates else None)
+        pulls = list(grouped["pr"])
+        if pulls and self.config.hydrate and prs.issue_needs_hydration(issue):
+            yield beam.pvalue.TaggedOutput(HYDRATE_TAG, (key, issue, pulls))
+        else:
+            yield from attach_to_pulls(key, issue, pulls, self.config.hydrate)
+
+
+class HydrateIssuesFn(_HydratingDoFn):
+    """A batch of (key, issue|None, PRs) -> issue text and comments from the API, then `attach_to_pulls`."""
+
+    def process(self, batch: list[tuple]):
+        def fetch(part):
+            key, _seen, pulls = part
+            return hydrate_issue(self.client, _link_for(pulls[0], key)["repo"], key[1])
+
+        for (key, seen, pulls), result in _parallel(self.client, fetch, batch):
+            _count(HYDRATE_STAGE, "in")
+            if isinstance(result, HydrationError):
+                repo = _link_for(pulls[0], key)["repo"]
+                yield _hydrate_reject(result, repo, instance_id(repo, key[1]))
+                result = seen
+            else:
+                _count(HYDRATE_STAGE, "kept")
+                if seen is not None:
+                    result["repo_id"] = seen.get("repo_id")
+            yield from attach_to_pulls(key, result, pulls, hydrate=True)
+
+
+def finish_multi_link(element) -> dict:
+    _iid, parts = element
+    parts = list(parts)
+    pr = parts[0][0]
+    return prs.attach_issues(pr, [(link, issue) for _pr, link, issue in parts if issue is not None])
+
+
+def _count_links(pr: dict) -> dict:
+    _count(LINK_STAGE, "in", len(pr["_links"]))
+    return pr
+
+
+# --------------------------------------------------------------------------- composite
+class AssemblePullRequests(beam.PTransform):
+    """PCollection[pa.Table EVENTS] -> {"pull_requests": dict rows, "issues": dict rows, "rejected": dict rows}.
+
+    Funnel: prs:in = distinct PRs = prs:kept + prs:rejected:*; hydrate:in = hydration attempts;
+    link:in = closing links found = link:kept + link:rejected:*.
+    """
+
+    def __init__(self, config: PrsConfig | None = None):
+        super().__init__()
+        self.config = config or PrsConfig()
+
+    def expand(self, events):
+        folded = (
+            events
+            | "KeyEvents" >> beam.ParDo(KeyEventsFn())
+            | "GroupByItem" >> beam.GroupByKey()
+            | "Assemble"
+            >> beam.ParDo(AssembleFn(self.config)).with_outputs(
+                REJECTED_TAG, ISSUES_TAG, HYDRATE_TAG, main="prs"
+            )
+        )
+        hydrated = folded[HYDRATE_TAG] | "HydratePRs" >> _Batched(HydratePullRequestsFn(self.config))
+        kept = (
+            (folded.prs, hydrated.prs) | "KeptPRs" >> beam.Flatten() | "CountLinks" >> beam.Map(_count_links)
+        )
+        unlinked = (
+            kept
+            | "NoLinks" >> beam.Filter(lambda pr: not pr["_links"])
+            | "Finish" >> beam.Map(finish_without_links)
+        )
+        linked = kept | "LinkKeys" >> beam.FlatMap(link_keys)
+        tags = (REJECTED_TAG, ISSUES_TAG, REGROUP_TAG)
+        joined = (
+            {"issue": folded[ISSUES_TAG], "pr": linked}
+            | "JoinIssues" >> beam.CoGroupByKey()
+            | "Attach" >> beam.ParDo(JoinIssuesFn(self.config)).with_outputs(*tags, HYDRATE_TAG, main="prs")
+        )
+        late = joined[HYDRATE_TAG] | "HydrateIssues" >> _Batched(HydrateIssuesFn(self.config), tags)
+        multi = (
+            (joined[REGROUP_TAG], late[REGROUP_TAG])
+            | "AllParts" >> beam.Flatten()
+            | "GroupByPR" >> beam.GroupByKey()
+            | "FinishMulti" >> beam.Map(finish_multi_link)
+        )
+        pull_requests = (unlinked, joined.prs, late.prs, multi) | "AllPRs" >> beam.Flatten()
+        rejected = (
+            folded[REJECTED_TAG],
+            hydrated[REJECTED_TAG],
+            joined[REJECTED_TAG],
+            late[REJECTED_TAG],
+        ) | ("AllRejected" >> beam.Flatten())
+        issues = (joined[ISSUES_TAG], late[ISSUES_TAG]) | "AllIssues" >> beam.Flatten()
+        return {"pull_requests": pull_requests, "issues": issues, "rejected": rejected}
+
+
+class _Batched(beam.PTransform):
+    """Batch elements for a hydrating DoFn (parallel requests per batch); tagged outputs + main."""
+
+    def __init__(self, fn: beam.DoFn, tags: tuple[str, ...] = (REJECTED_TAG,)):
+        super().__init__()
+        self.fn, self.tags = fn, tags
+
+    def expand(self, pcoll):
+        return (
+            pcoll
+            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=64)
+            | "Hydrate" >> beam.ParDo(self.fn).with_outputs(*self.tags, main="prs")
+        )
+
+
+# --------------------------------------------------------------------------- CLI
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--events", required=True, help="Ingest output dir (reads DIR/events/*.parquet).")
+    parser.add_argument("--out", required=True, help="Writes OUT/pull_requests, OUT/issues, OUT/rejected.")
+    parser.add_argument("--keep-unmerged", action="store_true", help="Keep PRs not merged in the window.")
+    parser.add_argument(
+        "--hydrate",
+        action="store_true",
+        help="Fetch missing PR/issue text from the GitHub REST API (GITHUB_TOKEN).",
+    )
+    parser.add_argument(
+        "--github-api-url", default=DEFAULT_API_URL, help="API base (GitHub Enterprise: https://HOST/api/v3)."
+    )
+    parser.add_argument(
+        "--api-cache-dir",
+        default=os.path.join(
+            os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "swe-corpus", "github-api"
+        ),
+        help="On-disk ETag cache of API responses.",
+    )
+    parser.add_argument("--api-concurrency", type=int, default=4, help="Concurrent API requests per worker.")
+
+
+def events_glob(events_dir: str) -> str:
+    """DIR/events/*.parquet when DIR is an ingest output, else DIR/*.parquet."""
+    events_dir = events_dir.rstrip("/")
+    sub = f"{events_dir}/events"
+    return (
+        f"{sub}/*.parquet"
+        if os.path.isdir(sub) or not os.path.exists(events_dir)
+        else f"{events_dir}/*.parquet"
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> PrsConfig:
+    return PrsConfig(
+        keep_unmerged=args.keep_unmerged,
+        hydrate=args.hydrate,
+        github_api_url=args.github_api_url,
+        api_cache_dir=args.api_cache_dir,
+        api_concurrency=args.api_concurrency,
+    )
+
+
+def config_from_corpus(cfg) -> PrsConfig:
+    """`swe_corpus.config.PrsConfig` (corpus.toml section [prs]) -> this stage's config."""
+    return PrsConfig(
+        keep_unmerged=cfg.keep_unmerged,
+        hydrate=cfg.hydrate,
+        github_api_url=cfg.github_api_url,
+        api_cache_dir=cfg.hydrate_cache_dir,
+        api_concurrency=cfg.hydrate_concurrency,
+    )
+
+
+def build(pipeline: beam.Pipeline, args: argparse.Namespace) -> dict:
+    events = pipeline | "ReadEvents" >> beam.io.ReadFromParquetBatched(events_glob(args.events))
+    out = (
+        events
+        | "Cast" >> beam.Map(_cast_events)
+        | "AssemblePRs" >> AssemblePullRequests(config_from_args(args))
+    )
+    out["pull_requests"] | "WritePRs" >> WriteTable(args.out, "pull_requests", PULL_REQUESTS)
+    out["issues"] | "WriteIssues" >> WriteTable(args.out, "issues", ISSUES)
+    out["rejected"] | "WriteRejected" >> WriteTable(args.out, "rejected", REJECTED)
+    return out
+
+
+def _cast_events(table: pa.Table) -> pa.Table:
+    """Parquet row groups may come back with a slightly different schema (e.g. dictionary strings)."""
+    return table.select(EVENTS.names).cast(EVENTS) if table.schema != EVENTS else table
+
+
+def summary(funnel: dict[str, int], seconds: float) -> str:
+    lines = []
+    for stage in (STAGE, HYDRATE_STAGE, LINK_STAGE):
+        n_in, kept = funnel.get(f"{stage}:in", 0), funnel.get(f"{stage}:kept", 0)
+        if stage != STAGE and not n_in:
+            continue
+        rejects = {k.rsplit(":", 1)[1]: v for k, v in funnel.items() if k.startswith(f"{stage}:rejected:")}
+        lines.append(f"{stage}: {n_in} in, {kept} kept")
+        if stage == STAGE and funnel.get(f"{STAGE}:events_without_number"):
+            lines[-1] += (
+                f" ({funnel[f'{STAGE}:events_without_number']} events without an issue/PR number ignored)"
+            )
+        lines.append(
+            "  rejected per reason: " + (", ".join(f"{r}={n}" for r, n in sorted(rejects.items())) or "none")
+        )
+    lines.append(f"in {seconds:.1f}s")
+    return "\n".join(lines)
+
+
+def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) -> tuple[dict, float]:
+    start = time.perf_counter()
+    pipeline = make_pipeline(extra_args)
+    build(pipeline, args)
+    result = pipeline.run()
+    result.wait_until_finish()
+    return counters(result, FUNNEL), time.perf_counter() - start
+
+
+def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
+    funnel, seconds = run_pipeline(args, extra_args)
+    print(summary(funnel, seconds))
+    return 0

@@ -1,0 +1,277 @@
+"""GitHub REST hydration: PR and issue text the events lack (trimmed era, issues older than the window).
+
+`GitHubClient` GETs `/repos/{o}/{r}/pulls/{n}`, `/issues/{n}` and `/issues/{n}/comments` with:
+- the token from `GITHUB_TOKEN`, sent only as a header: never logged, never in errors or outputs;
+- a configurable base URL (GitHub Enterprise: `https://HOST/api/v3`);
+- ETag conditional requests with an on-disk cache (a 304 is served from disk, costs no quota);
+- bounded concurrency (a semaphore shared by every thread using the client);
+- rate limits honoured by waiting: X-RateLimit-Remaining=0 until X-RateLimit-Reset, Retry-After, and
+  secondary limits (403/429 without headers) with exponential backoff.
+A 404 raises `NotFound` (the caller records a rejection); other failures raise `HydrationError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import requests
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.github.com"
+TOKEN_ENV = "GITHUB_TOKEN"
+
+
+class HydrationError(Exception):
+    """A request failed for good (messages name the path and status, never the token)."""
+
+
+class NotFound(HydrationError):
+    """404: the PR/issue was deleted, made private, or never existed."""
+
+
+@dataclass
+class ClientStats:
+    requests: int = 0
+    cache_hits: int = 0
+    rate_limit_waits: int = 0
+    waited_s: float = 0.0
+    not_found: int = 0
+
+
+@dataclass
+class ClientConfig:
+    base_url: str = DEFAULT_API_URL
+    cache_dir: str | None = None
+    max_concurrency: int = 4
+    timeout_s: float = 30.0
+    max_attempts: int = 8
+    secondary_backoff_s: float = 60.0
+    max_wait_s: float = 3600.0
+    per_page: int = 100
+    token: str | None = field(default=None, repr=False)
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+class GitHubClient:
+    """Thread-safe REST client for hydration; hold one per worker (DoFn.setup)."""
+
+    def __init__(self, config: ClientConfig | None = None, sleep: Callable[[float], None] = time.sleep):
+        self.config = config or ClientConfig()
+        self.base_url = self.config.base_url.rstrip("/")
+        self.stats = ClientStats()
+        self._sleep = sleep
+        self._gate = threading.BoundedSemaphore(max(1, self.config.max_concurrency))
+        self._lock = threading.Lock()
+        self._resume_at = 0.0  # wall time before which no request may start (quota exhausted)
+        self._session = requests.Session()
+        self._session.headers.update(
+            {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+        )
+        token = self.config.token or os.environ.get(TOKEN_ENV)
+        if token:
+            self._session.headers["Authorization"] = f"Bearer {token}"
+        self._cache = Path(self.config.cache_dir) if self.config.cache_dir else None
+        if self._cache:
+            self._cache.mkdir(parents=True, exist_ok=True)
+
+    def __repr__(self) -> str:  # never show headers (the token)
+        return f"GitHubClient({self.base_url!r})"
+
+    # ------------------------------------------------------------------ public API
+    def pull(self, repo: str, number: int) -> dict:
+        return self.get_json(f"/repos/{repo}/pulls/{int(number)}")
+
+    def issue(self, repo: str, number: int) -> dict:
+        return self.get_json(f"/repos/{repo}/issues/{int(number)}")
+
+    def issue_comments(self, repo: str, number: int) -> list[dict]:
+        """Every comment of an issue/PR conversation, following pagination."""
+        out: list[dict] = []
+        page = 1
+        while True:
+            batch = self.get_json(
+                f"/repos/{repo}/issues/{int(number)}/comments?per_page={self.config.per_page}&page={page}"
+            )
+            out.extend(batch)
+            if len(batch) < self.config.per_page:
+                return out
+            page += 1
+
+    def get_json(self, path: str):
+        """GET base_url + path -> parsed JSON, through the ETag cache, waiting out rate limits."""
+        url = self.base_url + path
+        cached = self._cache_read(url)
+        for attempt in range(self.config.max_attempts):
+            self._wait_for_quota()
+            headers = {"If-None-Match": cached["etag"]} if cached and cached.get("etag") else {}
+            try:
+                with self._gate:
+                    resp = self._session.get(url, headers=headers, timeout=self.config.timeout_s)
+            except requests.RequestException as exc:  # str(exc) holds the URL only, but stay minimal
+                if attempt + 1 == self.config.max_attempts:
+                    raise HydrationError(f"GET {path}: {type(exc).__name__}") from None
+                self._wait(min(2**attempt, 30), "connection error")
+                continue
+            with self._lock:
+                self.stats.requests += 1
+            self._note_quota(resp)
+            if resp.status_code == 304 and cached:
+                with self._lock:
+                    self.stats.cache_hits += 1
+                return cached["body"]
+            if resp.status_code == 200:
+                body = resp.json()
+                self._cache_write(url, resp.headers.get("ETag"), body)
+                return body
+            if resp.status_code == 404:
+                with self._lock:
+                    self.stats.not_found += 1
+                raise NotFound(f"GET {path}: 404 not found")
+            delay = self._limit_delay(resp, attempt)
+            if delay is None:
+                raise HydrationError(f"GET {path}: HTTP {resp.status_code}")
+            self._wait(delay, f"rate limited (HTTP {resp.status_code}) on {path}")
+        raise HydrationError(f"GET {path}: gave up after {self.config.max_attempts} attempts")
+
+    # ------------------------------------------------------------------ rate limits
+    def _limit_delay(self, resp: requests.Response, attempt: int) -> float | None:
+        """Seconds to wait before retrying a 403/429/5xx; None when the failure is final."""
+        if resp.status_code >= 500:
+            return min(2**attempt, 60)
+        if resp.status_code not in (403, 429):
+            return None
+        retry_after = resp.headers.get("Retry-After")
+        if retry_after and retry_after.isdigit():
+            return float(retry_after)
+        if resp.headers.get("X-RateLimit-Remaining") == "0":
+            return max(0.0, self._reset_time(resp) - time.time()) + 1.0
+        text = resp.text.lower()
+        if resp.status_code == 429 or "rate limit" in text or "abuse" in text:
+            return self.config.secondary_backoff_s * 2**attempt
+        return None  # a plain 403: forbidden (e.g. blocked repository)
+
+    @staticmethod
+    def _reset_time(resp: requests.Response) -> float:
+        reset = resp.headers.get("X-RateLimit-Reset", "")
+        return float(reset) if reset.isdigit() else time.time() + 60
+
+    def _note_quota(self, resp: requests.Response) -> None:
+        """After the last request of the quota, hold every thread until the reset time."""
+        if resp.status_code == 200 and resp.headers.get("X-RateLimit-Remaining") == "0":
+            with self._lock:
+                self._resume_at = max(self._resume_at, self._reset_time(resp) + 1.0)
+
+    def _wait_for_quota(self) -> None:
+        delay = self._resume_at - time.time()
+        if delay > 0:
+            self._wait(delay, "rate-limit quota exhausted")
+
+    def _wait(self, seconds: float, why: str) -> None:
+        seconds = min(seconds, self.config.max_wait_s)
+        with self._lock:
+            self.stats.rate_limit_waits += 1
+            self.stats.waited_s += seconds
+        log.warning("GitHub API: %s; waiting %.1fs", why, seconds)
+        self._sleep(seconds)
+
+    # ------------------------------------------------------------------ ETag cache
+    def _cache_path(self, url: str) -> Path | None:
+        # keyed by URL only: the token is not part of the key, and the file holds only the body
+        return self._cache / (hashlib.sha256(url.encode()).hexdigest() + ".json") if self._cache else None
+
+    def _cache_read(self, url: str) -> dict | None:
+        path = self._cache_path(url)
+        if path is None or not path.exists():
+            return None
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def _cache_write(self, url: str, etag: str | None, body) -> None:
+        path = self._cache_path(url)
+        if path is None or not etag:
+            return
+        tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps({"etag": etag, "body": body}))
+        os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------- API JSON -> rows
+def _comment(c: dict) -> dict:
+    return {
+        "id": c.get("id"),
+        "author": (c.get("user") or {}).get("login"),
+        "created_at": _parse_time(c.get("created_at")),
+        "body": c.get("body"),
+    }
+
+
+def issue_from_api(issue: dict, comments: list[dict], repo: str) -> dict:
+    """An ISSUES row from `/issues/{n}` and its comments."""
+    from swe_corpus.rejects import instance_id
+
+    return {
+        "issue_id": instance_id(repo, issue["number"]),
+        "repo": repo,
+        "repo_id": None,
+        "number": issue["number"],
+        "title": issue.get("title"),
+        "body": issue.get("body"),
+        "author": (issue.get("user") or {}).get("login"),
+        "created_at": _parse_time(issue.get("created_at")),
+        "state": issue.get("state"),
+        "labels": [lb.get("name") for lb in issue.get("labels") or [] if isinstance(lb, dict)],
+        "comments": sorted((_comment(c) for c in comments), key=lambda c: c["created_at"]),
+        "hydrated": True,
+    }
+
+
+def pull_fields(pull: dict) -> dict:
+    """PULL_REQUESTS columns from `/pulls/{n}` (text, author, merge data, refs)."""
+    base, head = pull.get("base") or {}, pull.get("head") or {}
+    user = pull.get("user") or {}
+    return {
+        "title": pull.get("title"),
+        "body": pull.get("body"),
+        "user_login": user.get("login"),
+        "user_type": user.get("type"),
+        "created_at": _parse_time(pull.get("created_at")),
+        "state": pull.get("state"),
+        "merged": bool(pull.get("merged") or pull.get("merged_at")),
+        "merged_at": _parse_time(pull.get("merged_at")),
+        "merge_commit_sha": pull.get("merge_commit_sha"),
+        "base_sha": base.get("sha"),
+        "base_ref": base.get("ref"),
+        "head_sha": head.get("sha"),
+        "head_ref": head.get("ref"),
+        "head_repo_name": (head.get("repo") or {}).get("full_name"),
+    }
+
+
+def hydrate_pull_request(client: GitHubClient, pr: dict) -> dict:
+    """The PR record with its text/merge data from the API (events data wins only where the API is null)."""
+    fields = pull_fields(client.pull(pr["repo"], pr["number"]))
+    out = dict(pr)
+    for key, value in fields.items():
+        if value is not None:
+            out[key] = value
+    out["hydrated"] = True
+    return out
+
+
+def hydrate_issue(client: GitHubClient, repo: str, number: int) -> dict:
+    return issue_from_api(client.issue(repo, number), client.issue_comments(repo, number), repo)

@@ -1,0 +1,150 @@
+"""Find the issues a pull request resolves (closing keywords) or merely mentions, in its text.
+
+GitHub closes an issue when a PR's text says e.g. ``Fixes #12``. SWE-bench's collector only knows
+``(\\w+)\\s+#(\\d+)``; we cover every closing keyword (close/closes/closed, fix/fixes/fixed,
+resolve/resolves/resolved, any case), an optional colon, and the ref forms ``#N``, ``owner/repo#N``,
+``GH-N`` and full issue/pull URLs. HTML comments, fenced code blocks and inline code spans are
+stripped first, so template comments and code samples never link.
+
+Public API: `find_links(text, repo, source)` (one text; the extract stage calls it on commit
+messages with ``source="commit"``), `find_mentions(text, repo)`, `link_pull_request(...)`, and
+`link_commit_messages(row, messages)` (adds commit-message links to a PULL_REQUESTS row).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+KEYWORDS = ("close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved")
+
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M)
+_INLINE_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+
+_OWNER = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})"
+_NAME = r"[A-Za-z0-9._-]{1,100}"
+# One issue reference; exactly one named group set per form.
+_REF = (
+    rf"(?:https?://(?:www\.)?github\.com/(?P<url_repo>{_OWNER}/{_NAME})/(?:issues|pull)/(?P<url_num>\d+)(?![\w-])"
+    rf"|(?<![\w/.-])(?P<xrepo>{_OWNER}/{_NAME})#(?P<xnum>\d+)(?![\w-])"
+    r"|(?<![\w/#-])#(?P<num>\d+)(?![\w-])"
+    r"|(?<![\w/-])GH-(?P<gh>\d+)(?![\w-]))"
+)
+_KEYWORD = r"(?<![\w-])(?P<kw>(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?))"
+_LINK = re.compile(rf"{_KEYWORD}[ \t]*:?[ \t]*{_REF}", re.I)
+_MENTION = re.compile(_REF, re.I)
+
+
+@dataclass(frozen=True)
+class IssueRef:
+    """A reference to issue `number` of `repo` (owner/name as written)."""
+
+    repo: str
+    number: int
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Join key: repository names are case-insensitive on GitHub."""
+        return (self.repo.lower(), self.number)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A closing reference: which issue, found in which text (title, body, commit), by what words."""
+
+    repo: str
+    number: int
+    source: str
+    text: str
+
+    @property
+    def ref(self) -> IssueRef:
+        return IssueRef(self.repo, self.number)
+
+
+def strip_non_prose(text: str) -> str:
+    """Remove HTML comments, fenced code blocks and inline code spans (they never link on GitHub)."""
+    text = _HTML_COMMENT.sub(" ", text)
+    text = _FENCED.sub(" ", text)
+    return _INLINE_CODE.sub(" ", text)
+
+
+def _ref_of(m: re.Match, repo: str) -> IssueRef | None:
+    g = m.groupdict()
+    if g["url_num"]:
+        return IssueRef(g["url_repo"], int(g["url_num"]))
+    if g["xnum"]:
+        return IssueRef(g["xrepo"], int(g["xnum"]))
+    number = g["num"] or g["gh"]
+    return IssueRef(repo, int(number)) if number else None
+
+
+def _valid(ref: IssueRef | None) -> bool:
+    return ref is not None and 0 < ref.number < 2**31
+
+
+def find_links(text: str | None, repo: str, source: str) -> list[Link]:
+    """Closing references in `text` of a PR of `repo`, in order, without duplicates."""
+    if not text:
+        return []
+    out: dict[tuple[str, int], Link] = {}
+    for m in _LINK.finditer(strip_non_prose(text)):
+        ref = _ref_of(m, repo)
+        if _valid(ref) and ref.key not in out:
+            out[ref.key] = Link(ref.repo, ref.number, source, " ".join(m.group(0).split()))
+    return list(out.values())
+
+
+def find_mentions(text: str | None, repo: str) -> list[IssueRef]:
+    """Every issue reference in `text` (with or without a keyword), in order, without duplicates."""
+    if not text:
+        return []
+    out: dict[tuple[str, int], IssueRef] = {}
+    for m in _MENTION.finditer(strip_non_prose(text)):
+        ref = _ref_of(m, repo)
+        if _valid(ref):
+            out.setdefault(ref.key, ref)
+    return list(out.values())
+
+
+def link_pull_request(
+    repo: str, number: int, title: str | None, body: str | None, commit_messages: tuple[str, ...] = ()
+) -> tuple[list[Link], list[IssueRef]]:
+    """(closing links, keyword-less mentions) of a PR; its own number is never a link or mention."""
+    own = (repo.lower(), number)
+    links: dict[tuple[str, int], Link] = {}
+    texts = [("title", title), ("body", body)] + [("commit", msg) for msg in commit_messages]
+    for source, text in texts:
+        for link in find_links(text, repo, source):
+            if link.ref.key != own:
+                links.setdefault(link.ref.key, link)
+    mentions: dict[tuple[str, int], IssueRef] = {}
+    for _source, text in texts:
+        for ref in find_mentions(text, repo):
+            if ref.key != own and ref.key not in links:
+                mentions.setdefault(ref.key, ref)
+    return list(links.values()), list(mentions.values())
+
+
+def link_commit_messages(row: dict, messages: list[str]) -> dict:
+    """A PULL_REQUESTS row with the closing links found in its commit messages added to `linked_issues`.
+
+    SWE-bench also searches commit messages. Issues already linked keep their entry; new ones get a
+    LINKED_ISSUE entry with `link_source="commit"` and no text (the issue join ran before commits were
+    known), so `problem_statement` is unchanged; a new link drops out of `mentioned_issues`."""
+    repo, own = row["repo"], (row["repo"].lower(), row["number"])
+    linked = list(row.get("linked_issues") or [])
+    known = {IssueRef(i["repo"], i["number"]).key for i in linked} | {own}
+    for message in messages:
+        for link in find_links(message, repo, "commit"):
+            if link.ref.key not in known:
+                known.add(link.ref.key)
+                linked.append({"repo": link.repo, "number": link.number, "link_source": "commit",
+                               "link_text": link.text, "hydrated": False})  # fmt: skip
+    if len(linked) == len(row.get("linked_issues") or []):
+        return row
+    mentions = [
+        m for m in row.get("mentioned_issues") or [] if IssueRef(m["repo"], m["number"]).key not in known
+    ]
+    return {**row, "linked_issues": linked, "mentioned_issues": mentions}

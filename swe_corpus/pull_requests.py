@@ -1,0 +1,302 @@
+"""Fold the events of one pull request (or issue) into one record: pure functions, no Beam.
+
+The pipeline (`pipelines/prs.py`) groups EVENTS rows by `item_key` and calls `assemble_pull_request`
+/ `assemble_issue` on each group; `attach_issues` then fills linked issues, `problem_statement` and
+`hints_text` the way SWE-bench builds them. Every decision that drops a PR returns a reason code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from swe_corpus.linking import link_pull_request
+from swe_corpus.rejects import instance_id
+
+STAGE = "prs"
+PR_EVENT_TYPES = frozenset(
+    {
+        "PullRequestEvent",
+        "IssueCommentEvent",
+        "PullRequestReviewCommentEvent",
+        "PullRequestReviewEvent",
+        "IssuesEvent",
+    }
+)
+ISSUE_EVENT_TYPES = frozenset({"IssuesEvent", "IssueCommentEvent"})
+# EVENTS columns the fold reads (the rest, e.g. source_file, stay behind before the shuffle)
+ASSEMBLY_COLUMNS = (
+    "event_id", "event_type", "action", "created_at", "repo_id", "repo_name", "number", "is_pull_request",
+    "title", "body", "state", "item_created_at", "labels", "merged", "merged_at", "merge_commit_sha",
+    "base_sha", "base_ref", "head_sha", "head_ref", "head_repo_name", "user_login", "user_type",
+    "comment_id", "comment_body", "review_state", "path", "diff_hunk", "commit_id", "original_commit_id",
+    "payload_era",
+)  # fmt: skip
+_STATE_OF_ACTION = {"opened": "open", "reopened": "open", "closed": "closed", "merged": "closed"}
+
+ItemKey = tuple  # ("pr"|"issue", "id"|"name", repo_id or lower-case name, number)
+
+
+def item_key(row: dict) -> ItemKey | None:
+    """Group key of an event: PR or issue, by numeric repo id when known (renames), else by name."""
+    number = row.get("number")
+    if number is None or row.get("event_type") not in PR_EVENT_TYPES:
+        return None
+    kind = "pr" if row.get("is_pull_request") or row["event_type"].startswith("PullRequest") else "issue"
+    if row.get("repo_id") is not None:
+        return (kind, "id", row["repo_id"], number)
+    return (kind, "name", row["repo_name"].lower(), number)
+
+
+def _event_order(row: dict) -> tuple:
+    event_id = row["event_id"]
+    return (row["created_at"], int(event_id) if event_id.isdigit() else 0, event_id)
+
+
+def dedupe_events(rows: Iterable[dict]) -> list[dict]:
+    """Drop duplicate event ids (GH Archive repeats events within and across hours); chronological."""
+    seen: dict[str, dict] = {}
+    for row in rows:
+        seen.setdefault(row["event_id"], row)
+    return sorted(seen.values(), key=_event_order)
+
+
+def _latest(rows: list[dict], column: str, types: frozenset[str] | None = None):
+    for row in reversed(rows):
+        if row.get(column) is not None and (types is None or row["event_type"] in types):
+            return row[column]
+    return None
+
+
+def _comments(rows: list[dict], event_type: str, fields: tuple[str, ...]) -> list[dict]:
+    """One entry per comment id (first time seen, latest body), chronological."""
+    out: dict = {}
+    for row in rows:
+        if row["event_type"] != event_type or row.get("action") == "deleted":
+            continue
+        key = row.get("comment_id") or row["event_id"]
+        entry = {
+            "id": row.get("comment_id"),
+            "author": row.get("user_login"),
+            "created_at": row["created_at"],
+        }
+        entry.update({f: row.get(src) for f, src in fields})
+        if key in out:
+            first = out[key]
+            entry["created_at"], entry["author"] = first["created_at"], first["author"] or entry["author"]
+            if entry.get("body") is None:
+                entry["body"] = first.get("body")
+        out[key] = entry
+    deleted = {
+        r.get("comment_id") for r in rows if r["event_type"] == event_type and r.get("action") == "deleted"
+    }
+    return sorted(
+        (c for c in out.values() if c["id"] not in deleted or c["id"] is None), key=lambda c: c["created_at"]
+    )
+
+
+def final_state(rows: list[dict]) -> str | None:
+    """State after the last event that tells it (close/reopen/close sequences end where they end)."""
+    for row in reversed(rows):
+        if row["event_type"] == "PullRequestEvent" and row.get("action") in _STATE_OF_ACTION:
+            return _STATE_OF_ACTION[row["action"]]
+        if row.get("state"):
+            return row["state"]
+    return None
+
+
+def _merge_event(rows: list[dict]) -> dict | None:
+    for row in reversed(rows):
+        if row["event_type"] == "PullRequestEvent" and (
+            row.get("merged") is True or row.get("action") == "merged"
+        ):
+            return row
+    for row in reversed(rows):
+        if row.get("merged_at") is not None:
+            return row
+    return None
+
+
+def _repo_name(rows: list[dict]) -> str:
+    return rows[-1]["repo_name"]
+
+
+def assemble_pull_request(rows: Iterable[dict]) -> dict:
+    """Events of one PR -> a PULL_REQUESTS row (without linked-issue text), plus `_links` for the join."""
+    events = dedupe_events(rows)
+    repo, number = _repo_name(events), events[-1]["number"]
+    pr_events = frozenset({"PullRequestEvent"})
+    merge = _merge_event(events)
+    title, body = _latest(events, "title"), _latest(events, "body")
+    links, mentions = link_pull_request(repo, number, title, body)
+    created = min((r["item_created_at"] for r in events if r.get("item_created_at")), default=None)
+    record = {
+        "instance_id": instance_id(repo, number),
+        "repo": repo,
+        "repo_id": _latest(events, "repo_id"),
+        "number": number,
+        "title": title,
+        "body": body,
+        "user_login": _latest(events, "user_login", pr_events),
+        "user_type": _latest(events, "user_type", pr_events),
+        "created_at": created or events[0]["created_at"],
+        "state": final_state(events),
+        "merged": merge is not None,
+        "merged_at": (merge.get("merged_at") or merge["created_at"]) if merge else None,
+        "merge_commit_sha": (merge.get("merge_commit_sha") if merge else None)
+        or (_latest(events, "merge_commit_sha") if merge else None),
+        "comments": _comments(events, "IssueCommentEvent", (("body", "comment_body"),)),
+        "review_comments": _comments(
+            events,
+            "PullRequestReviewCommentEvent",
+            (
+                ("body", "comment_body"),
+                ("path", "path"),
+                ("diff_hunk", "diff_hunk"),
+                ("commit_id", "commit_id"),
+                ("original_commit_id", "original_commit_id"),
+            ),
+        ),
+        "reviews": _comments(
+            events, "PullRequestReviewEvent", (("body", "comment_body"), ("state", "review_state"))
+        ),
+        "linked_issues": [],
+        "mentioned_issues": [{"repo": m.repo, "number": m.number} for m in mentions],
+        "problem_statement": None,
+        "hints_text": None,
+        "hydrated": False,
+        "event_count": len(events),
+        "_links": [_link_dict(lk) for lk in links],
+        "_has_pr_event": any(r["event_type"] == "PullRequestEvent" for r in events),
+        "_trimmed": all(
+            r.get("payload_era") == "trimmed" for r in events if r["event_type"] == "PullRequestEvent"
+        ),
+    }
+    for column in ("base_sha", "base_ref", "head_sha", "head_ref", "head_repo_name"):
+        record[column] = (merge.get(column) if merge else None) or _latest(events, column)
+    return record
+
+
+def rejection_reason(pr: dict, keep_unmerged: bool, hydrate: bool) -> tuple[str, str] | None:
+    """(reason, detail) when an assembled PR cannot be kept as is; None when it is kept."""
+    if not pr["merged"] and not keep_unmerged:
+        if not pr["_has_pr_event"]:
+            return (
+                "merge_unknown",
+                "no PullRequestEvent in the window (only comments/reviews); merge status unknown",
+            )
+        return "unmerged", f"final state {pr['state'] or 'unknown'}, not merged within the ingested events"
+    if needs_hydration(pr) and not hydrate:
+        if pr["title"] is None and pr["_trimmed"]:
+            return (
+                "trimmed_era_no_text",
+                "trimmed-era payloads carry no title/body/author; rerun with --hydrate",
+            )
+        if pr["title"] is None:
+            return (
+                "no_pull_request_text",
+                "no event in the window carries the PR title/body; rerun with --hydrate",
+            )
+        return (
+            "missing_merge_data",
+            "merged but base/head/merge sha missing from the events; rerun with --hydrate",
+        )
+    return None
+
+
+def relink(pr: dict, commit_messages: tuple[str, ...] = ()) -> dict:
+    """Recompute `_links`/`mentioned_issues` after the text changed (hydration, or commit messages)."""
+    links, mentions = link_pull_request(pr["repo"], pr["number"], pr["title"], pr["body"], commit_messages)
+    out = dict(pr)
+    out["_links"] = [_link_dict(lk) for lk in links]
+    out["mentioned_issues"] = [{"repo": m.repo, "number": m.number} for m in mentions]
+    return out
+
+
+def _link_dict(lk) -> dict:
+    return {"repo": lk.repo, "number": lk.number, "link_source": lk.source, "link_text": lk.text}
+
+
+def issue_needs_hydration(issue: dict | None) -> bool:
+    """No text, or opened before the window: its earlier comments (SWE-bench hints) are missing."""
+    return issue is None or issue["title"] is None or not issue.get("_opened_in_window", True)
+
+
+def needs_hydration(pr: dict) -> bool:
+    """PR text or merge data is missing from the events (trimmed era, or only seen through comments)."""
+    missing_merge = pr["merged"] and not (pr["merge_commit_sha"] and pr["base_sha"] and pr["head_sha"])
+    return pr["title"] is None or missing_merge
+
+
+def assemble_issue(rows: Iterable[dict]) -> dict:
+    """Events of one issue -> an ISSUES row. Author only from IssuesEvent (comment events carry the
+    commenter in user_login); `_opened_in_window` says whether the conversation is complete."""
+    events = dedupe_events(rows)
+    repo, number = _repo_name(events), events[-1]["number"]
+    issue_events = frozenset({"IssuesEvent"})
+    created = min((r["item_created_at"] for r in events if r.get("item_created_at")), default=None)
+    return {
+        "issue_id": instance_id(repo, number),
+        "repo": repo,
+        "repo_id": _latest(events, "repo_id"),
+        "number": number,
+        "title": _latest(events, "title"),
+        "body": _latest(events, "body"),
+        "author": _latest(events, "user_login", issue_events),
+        "created_at": created,
+        "state": final_state(events),
+        "labels": _latest(events, "labels"),
+        "comments": _comments(events, "IssueCommentEvent", (("body", "comment_body"),)),
+        "hydrated": False,
+        "_opened_in_window": any(
+            r["event_type"] == "IssuesEvent" and r.get("action") == "opened" for r in events
+        ),
+    }
+
+
+def issue_join_key(repo: str, number: int) -> tuple[str, int]:
+    return (repo.lower(), int(number))
+
+
+def linked_issue(link: dict, issue: dict) -> dict:
+    """A LINKED_ISSUE struct from a link and the issue it points to."""
+    keys = ("title", "body", "author", "created_at", "state", "labels", "comments", "hydrated")
+    return {
+        **{k: link[k] for k in ("repo", "number", "link_source", "link_text")},
+        **{k: issue.get(k) for k in keys},
+    }
+
+
+def problem_statement(issues: list[dict]) -> str:
+    """SWE-bench: each linked issue as f"{title}\\n{body}\\n", concatenated (None text -> "")."""
+    return "".join(f"{i.get('title') or ''}\n{i.get('body') or ''}\n" for i in issues)
+
+
+def hints_text(issues: list[dict], cutoff: datetime | None) -> str:
+    """SWE-bench: per issue, bodies of comments written before `cutoff` joined by "\\n"; issues by "\\n"."""
+    per_issue = []
+    for issue in issues:
+        bodies = [
+            c["body"] or "" for c in issue.get("comments") or [] if cutoff is None or c["created_at"] < cutoff
+        ]
+        per_issue.append("\n".join(bodies))
+    return "\n".join(per_issue)
+
+
+def attach_issues(pr: dict, issues: list[tuple[dict, dict]], cutoff: datetime | None = None) -> dict:
+    """Fill linked_issues / problem_statement / hints_text from (link, issue) pairs in link order.
+
+    `cutoff` is the PR's first commit time when known; else the PR's opening (SWE-bench's rule)."""
+    order = {(lk["repo"].lower(), lk["number"]): i for i, lk in enumerate(pr.get("_links") or [])}
+    pairs = sorted(issues, key=lambda p: order.get((p[0]["repo"].lower(), p[0]["number"]), len(order)))
+    linked = [linked_issue(link, issue) for link, issue in pairs]
+    out = public(pr)
+    out["linked_issues"] = linked
+    out["problem_statement"] = problem_statement(linked)
+    out["hints_text"] = hints_text(linked, cutoff or pr["created_at"])
+    return out
+
+
+def public(pr: dict) -> dict:
+    """The row without the private join fields (`_links`, `_trimmed`, `_has_pr_event`)."""
+    return {k: v for k, v in pr.items() if not k.startswith("_")}

@@ -1,0 +1,241 @@
+"""PR/issue assembly from hand-built EVENTS rows: pure functions, no Beam. `event()` and
+`events_table()` are shared with the other test_prs* files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+
+from schemas.tables import EVENTS
+from swe_corpus import pull_requests as prs
+
+T0 = datetime(2015, 1, 1, 10, 0, tzinfo=UTC)
+_ids = iter(range(10_000, 10**9))
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def event(event_type: str, number: int, minute: float = 0, repo: str = "octo/widgets", **kw) -> dict:
+    """An EVENTS row with sensible defaults; `repo_id=None` to force grouping by name."""
+    row = {name: None for name in EVENTS.names}
+    row.update(
+        event_id=str(next(_ids)),
+        event_type=event_type,
+        created_at=at(minute),
+        repo_id=kw.pop("repo_id", abs(hash(repo)) % 10**6),
+        repo_name=repo,
+        number=number,
+        is_pull_request=event_type != "IssuesEvent" and not event_type.startswith("Issue"),
+        payload_era="events",
+        source_file="2015-01-01-10.json.gz",
+    )
+    row.update(kw)
+    return row
+
+
+def pr_event(number: int, minute: float, action: str, **kw) -> dict:
+    """A PullRequestEvent with a full 2015-era pull_request object."""
+    defaults = dict(
+        action=action,
+        title="Fix crash",
+        body="Fixes #3",
+        state="closed" if action == "closed" else "open",
+        item_created_at=T0,
+        user_login="alice",
+        user_type="User",
+        base_sha="b" * 40,
+        base_ref="main",
+        head_sha="c" * 40,
+        head_ref="fix",
+        head_repo_name="alice/widgets",
+        merged=False,
+        merge_commit_sha="d" * 40,
+    )
+    defaults.update(kw)
+    return event("PullRequestEvent", number, minute, **defaults)
+
+
+def comment(number: int, minute: float, text: str, comment_id: int, on_pr: bool = True, **kw) -> dict:
+    return event(
+        "IssueCommentEvent",
+        number,
+        minute,
+        action="created",
+        comment_id=comment_id,
+        comment_body=text,
+        user_login=kw.pop("user_login", "bob"),
+        is_pull_request=on_pr,
+        title=kw.pop("title", "Crash on start" if not on_pr else "Fix crash"),
+        body=kw.pop("body", "It crashes" if not on_pr else "Fixes #3"),
+        item_created_at=kw.pop("item_created_at", T0),
+        **kw,
+    )
+
+
+def events_table(rows: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=EVENTS)
+
+
+def merged_pr(number: int = 5, **kw) -> list[dict]:
+    return [
+        pr_event(number, 0, "opened", **kw),
+        pr_event(number, 30, "closed", merged=True, merged_at=at(30), **kw),
+    ]
+
+
+def test_events_table_has_exact_schema():
+    assert events_table(merged_pr()).schema == EVENTS
+
+
+def test_duplicate_events_are_dropped_by_event_id():
+    rows = merged_pr() + [comment(5, 10, "LGTM", 1)]
+    pr = prs.assemble_pull_request(rows + [dict(r) for r in rows])
+    assert pr["event_count"] == 3
+    assert [c["body"] for c in pr["comments"]] == ["LGTM"]
+
+
+def test_close_reopen_close_takes_final_state():
+    rows = [
+        pr_event(5, 0, "opened"),
+        pr_event(5, 10, "closed"),
+        pr_event(5, 20, "reopened"),
+        pr_event(5, 30, "closed", merged=True, merged_at=at(30), merge_commit_sha="e" * 40),
+    ]
+    pr = prs.assemble_pull_request(list(reversed(rows)))
+    assert (pr["state"], pr["merged"], pr["merged_at"], pr["merge_commit_sha"]) == (
+        "closed",
+        True,
+        at(30),
+        "e" * 40,
+    )
+    reopened = prs.assemble_pull_request(rows[:3])
+    assert (reopened["state"], reopened["merged"]) == ("open", False)
+    assert prs.rejection_reason(reopened, keep_unmerged=False, hydrate=False)[0] == "unmerged"
+    assert prs.rejection_reason(reopened, keep_unmerged=True, hydrate=False) is None
+
+
+def test_latest_title_and_body_and_pr_author_not_commenter():
+    rows = merged_pr()
+    rows[1]["title"], rows[1]["body"] = "Fix crash on start", "Closes #4"
+    rows.append(comment(5, 40, "thanks", 2, user_login="carol", title="Fix crash (old)", body="old"))
+    rows[-1]["created_at"] = at(20)
+    pr = prs.assemble_pull_request(rows)
+    assert (pr["title"], pr["body"], pr["user_login"]) == ("Fix crash on start", "Closes #4", "alice")
+    assert pr["_links"] == [
+        {"repo": "octo/widgets", "number": 4, "link_source": "body", "link_text": "Closes #4"}
+    ]
+
+
+def test_conversation_is_chronological_across_types():
+    rows = merged_pr() + [
+        comment(5, 25, "second", 2),
+        comment(5, 5, "first", 1),
+        event(
+            "PullRequestReviewCommentEvent",
+            5,
+            15,
+            action="created",
+            comment_id=7,
+            comment_body="nit",
+            path="a.py",
+            diff_hunk="@@ -1 +1 @@",
+            commit_id="c" * 40,
+            user_login="dan",
+        ),
+        event(
+            "PullRequestReviewEvent",
+            5,
+            28,
+            action="created",
+            comment_id=8,
+            review_state="approved",
+            user_login="eve",
+        ),
+        event(
+            "PullRequestReviewCommentEvent",
+            5,
+            12,
+            action="created",
+            comment_id=6,
+            comment_body="why?",
+            path="b.py",
+        ),
+    ]
+    pr = prs.assemble_pull_request(rows)
+    assert [c["body"] for c in pr["comments"]] == ["first", "second"]
+    assert [(c["body"], c["path"]) for c in pr["review_comments"]] == [("why?", "b.py"), ("nit", "a.py")]
+    assert pr["review_comments"][1]["diff_hunk"] == "@@ -1 +1 @@"
+    assert [(r["state"], r["author"]) for r in pr["reviews"]] == [("approved", "eve")]
+
+
+def test_renamed_repo_groups_by_id_and_keeps_latest_name():
+    rows = [
+        pr_event(5, 0, "opened", repo="old/name", repo_id=42),
+        pr_event(5, 9, "closed", repo="new/name", repo_id=42, merged=True),
+    ]
+    assert prs.item_key(rows[0]) == prs.item_key(rows[1]) == ("pr", "id", 42, 5)
+    pr = prs.assemble_pull_request(rows)
+    assert (pr["repo"], pr["instance_id"]) == ("new/name", "new__name-5")
+    no_id = event("IssuesEvent", 3, repo="Old/Name", repo_id=None)
+    assert prs.item_key(no_id) == ("issue", "name", "old/name", 3)
+
+
+def test_trimmed_era_merge_from_action_needs_hydration():
+    stub = dict(
+        title=None,
+        body=None,
+        user_login=None,
+        user_type=None,
+        merge_commit_sha=None,
+        payload_era="trimmed",
+        merged=None,
+    )
+    rows = [pr_event(5, 0, "opened", **stub), pr_event(5, 9, "merged", **{**stub, "merged": True})]
+    pr = prs.assemble_pull_request(rows)
+    assert pr["merged"] and pr["merged_at"] == at(9) and pr["_trimmed"]
+    assert prs.rejection_reason(pr, keep_unmerged=False, hydrate=False)[0] == "trimmed_era_no_text"
+    assert prs.rejection_reason(pr, keep_unmerged=False, hydrate=True) is None and prs.needs_hydration(pr)
+
+
+def test_pr_seen_only_through_comments_has_unknown_merge_status():
+    pr = prs.assemble_pull_request([comment(5, 3, "ping", 1)])
+    assert prs.rejection_reason(pr, keep_unmerged=False, hydrate=False)[0] == "merge_unknown"
+
+
+def test_issue_record_and_swe_bench_texts():
+    issue_rows = [
+        event(
+            "IssuesEvent",
+            3,
+            0,
+            action="opened",
+            title="Crash",
+            body="Boom",
+            user_login="ann",
+            labels=["bug"],
+            item_created_at=at(0),
+        ),
+        comment(3, 2, "same here", 11, on_pr=False, user_login="bo", title="Crash", body="Boom"),
+        comment(3, 50, "after the PR", 12, on_pr=False, user_login="cy", title="Crash", body="Boom"),
+    ]
+    issue = prs.assemble_issue(issue_rows)
+    assert (issue["issue_id"], issue["author"], issue["labels"], issue["title"]) == (
+        "octo__widgets-3",
+        "ann",
+        ["bug"],
+        "Crash",
+    )
+    other = {**issue, "title": "Other", "body": None, "comments": []}
+    pr = prs.assemble_pull_request(
+        [pr_event(5, 10, "opened", item_created_at=at(10), body="Fixes #3, fixes a/b#1")]
+    )
+    links = pr["_links"]
+    out = prs.attach_issues(pr, [(links[1], other), (links[0], issue)])
+    assert [i["number"] for i in out["linked_issues"]] == [3, 1]
+    assert out["problem_statement"] == "Crash\nBoom\nOther\n\n"
+    assert out["hints_text"] == "same here\n"
+    assert "_links" not in out
+    assert prs.hints_text([issue], None) == "same here\nafter the PR"
