@@ -27,12 +27,12 @@ from schemas import BLOBS, EVENTS, ISSUES, PULL_REQUESTS_CURATED, REJECTED, RL_S
 from swe_corpus import config as corpus_config
 from swe_corpus.demo import use_demo_world
 from swe_corpus.gharchive import parse_hours, redact
-from swe_corpus.manifest import build_manifest, dataset_card, to_json
+from swe_corpus.manifest import PIPELINE_STAGES, build_manifest, dataset_card, to_json
 
 log = logging.getLogger(__name__)
 
 TABLE_DIRS = ("events", "issues", "pull_requests", "blobs", "rl_seed", "rejected")
-FUNNEL_STAGES = ("ingest", "prs", "hydrate", "extract", "filter", "decontaminate", "dedup", "rl_seed")
+FUNNEL_STAGES = PIPELINE_STAGES
 # Stages whose kept records are the next stage's input (the manifest checks the hand-over too).
 CHAINED_STAGES = ("extract", "filter", "decontaminate", "dedup", "rl_seed")
 

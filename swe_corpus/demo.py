@@ -2768,8 +2768,6 @@ def _line(obj: dict) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-
-
 class HourFiles:
     """Split events into hours and damage a few lines the way real GH Archive files are damaged."""
 

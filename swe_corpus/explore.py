@@ -23,8 +23,10 @@ from typing import Any
 
 import duckdb
 
+from swe_corpus.manifest import PIPELINE_STAGES
+
 TABLE_VIEWS = ("rl_seed", "pull_requests", "rejected", "blobs", "events", "issues")
-STAGE_ORDER = ("ingest", "prs", "hydrate", "extract", "filter", "curate", "dedup", "decontaminate", "rl_seed")
+STAGE_ORDER = PIPELINE_STAGES
 MAX_CELL = 80
 
 

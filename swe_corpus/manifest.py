@@ -15,6 +15,18 @@ from pathlib import Path
 import swe_corpus
 
 CURATE_STAGES = ("filter", "decontaminate", "dedup", "rl_seed")
+# Every stage of `swe-corpus corpus`, in pipeline order (the funnel is printed and charted in this order).
+PIPELINE_STAGES = (
+    "ingest",
+    "prs",
+    "hydrate",
+    "link",
+    "extract",
+    "filter",
+    "decontaminate",
+    "dedup",
+    "rl_seed",
+)
 
 
 def funnel_from_counters(counts: dict[str, int], stages: tuple[str, ...] | None = None) -> dict[str, dict]:
