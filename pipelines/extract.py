@@ -8,7 +8,6 @@ deduplicated within the call and then across workers through a shuffle keyed by 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 from dataclasses import replace
 
@@ -18,6 +17,8 @@ import schemas.tables as schemas
 from pipelines.common import WriteTable, counters, make_pipeline, table_glob
 from swe_corpus.extract import ExtractConfig, ExtractLimits, extract_repo
 from swe_corpus.git_mirror import DEFAULT_URL_TEMPLATE, GitMirror, MirrorConfig
+from swe_corpus.linking import link_commit_messages
+from swe_corpus.pull_requests import hints_text
 from swe_corpus.rejects import rejection
 from swe_corpus.relevant import DEFAULT_BUDGET_BYTES, DEFAULT_K
 
@@ -26,18 +27,16 @@ STAGE = "extract"
 
 
 def relink_commit_messages(row: dict) -> dict:
-    """Hook: feed the PR's commit messages back into issue linking (SWE-bench searches them too).
-
-    Uses `swe_corpus.linking.link_commit_messages(row, messages) -> row` when the linking module provides
-    it; until then the row is returned unchanged (its `commits` column keeps the messages)."""
-    try:
-        linking = importlib.import_module("swe_corpus.linking")
-    except ImportError:
-        return row
-    fn = getattr(linking, "link_commit_messages", None)
-    if fn is None:
-        return row
-    return fn(row, [c["message"] for c in row.get("commits") or []])
+    """Now that the commits are known: links in commit messages join `linked_issues` (SWE-bench searches
+    them too), and `hints_text` is cut at the PR's first commit, SWE-bench's rule (the PR stage could
+    only cut at the PR's opening)."""
+    commits = row.get("commits") or []
+    row = link_commit_messages(row, [c["message"] for c in commits])
+    first_commit = min((c["author_time"] for c in commits if c.get("author_time")), default=None)
+    with_text = [i for i in row.get("linked_issues") or [] if i.get("comments") is not None]
+    if first_commit is not None and with_text:
+        row = {**row, "hints_text": hints_text(with_text, first_commit)}
+    return row
 
 
 class ExtractRepositoryFn(beam.DoFn):
