@@ -27,9 +27,11 @@ cannot be normalised is rejected as ``malformed_event``.
 
 Speed: ISA-L decompression in small steps (the chunk stays in cache); lines are found in place; the
 event type is found with a byte-level regex before any JSON parsing, so events of types we do not keep
-(about 3/4 of an hour) are counted and skipped unparsed; kept events are decoded by msgspec with a
-projection of the fields we use (everything else is skipped without building Python objects), with a
-full, lenient orjson parse as the fallback for anything unusual; Arrow columns are built per batch.
+(about 3/4 of an hour) are counted and skipped unparsed; a kept event of the plain events era
+(2015 .. 2025-10-06, nearly all of the archive) is decoded by msgspec into Structs holding only the
+fields we use (everything else is skipped without building Python objects) and turned straight into a
+row tuple by ``fast_row``; any other era or anything unusual goes to ``normalize_event`` on a projected
+dict, or a full, lenient orjson parse; Arrow columns are built per batch from the row tuples.
 """
 
 from __future__ import annotations
@@ -786,8 +788,8 @@ class _HourParser:
         self.reject("line_too_long", f"no newline within {MAX_LINE_BYTES} bytes", line_number, buf)
         return b""  # the line's remainder then reads as one more unparseable line
 
-    def chunk(self, buf: bytes, line_number: int, size: int | None = None) -> int:
-        """Every line of `buf[:size]` (complete lines only); returns the last line number used.
+    def chunk(self, buf: bytes, line_number: int, size: int | None = None, start: int = 0) -> int:
+        """Every line of `buf[start:size]` (complete lines only); returns the last line number used.
 
         Hot loop: lines are found in place and never copied unless they need the slow path; a line
         whose type (found by regex) is not kept is counted and skipped; a kept line is decoded by the
@@ -795,8 +797,8 @@ class _HourParser:
         """
         find, search, glued, view = buf.find, _TYPE_RE.search, _GLUE_RE.search, memoryview(buf)
         kept_types, skipped = _KEPT_TYPES_BYTES, []
-        pos, size = 0, len(buf) if size is None else size
-        has_nul = find(b"\x00", 0, size) != -1  # NUL padding is rare: look line by line only if present
+        pos, size = start, len(buf) if size is None else size
+        has_nul = find(b"\x00", pos, size) != -1  # NUL padding is rare: look line by line only if present
         while pos < size:
             end = find(b"\n", pos)
             if end == -1:
@@ -941,11 +943,16 @@ def iter_event_batches(
         try:
             for chunk in iter_decompressed(counting):
                 stats.bytes_out += len(chunk)
-                buf = rest + chunk if rest else chunk
-                cut = buf.rfind(b"\n")
-                if cut != -1:
-                    line_number = parser.chunk(buf, line_number, cut + 1)
-                rest = buf[cut + 1 :]
+                start = 0
+                if rest:  # finish the line cut at the last chunk's end; the chunk itself is never copied
+                    start = chunk.find(b"\n") + 1
+                    if start:
+                        line_number = parser.chunk(rest + chunk[:start], line_number)
+                        rest = b""
+                cut = chunk.rfind(b"\n")
+                if cut >= start:
+                    line_number = parser.chunk(chunk, line_number, cut + 1, start)
+                rest += chunk[max(cut + 1, start) :]
                 if len(rest) > MAX_LINE_BYTES:
                     rest = parser.overlong(rest, line_number + 1)
                 while len(parser.rows) >= batch_size:
