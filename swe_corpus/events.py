@@ -86,6 +86,9 @@ _KEPT_TYPES_BYTES = frozenset(t.encode() for t in KEPT_TYPES)
 
 # `"type":"XEvent"` as written by GH Archive (compact) or by json.dumps (one space).
 _TYPE_RE = re.compile(rb'"type": ?"([A-Za-z]+Event)"')
+# The same at the start of a 2015+ line (`{"id":"123","type":"XEvent"`): an anchored match is cheaper than
+# a search, and where it matches it finds what the search would (an id of digits holds no "type").
+_LEADING_TYPE_RE = re.compile(rb'\{"id":"[0-9]+","type":"([A-Za-z]+Event)"')
 _GLUE_RE = re.compile(rb'\}\{"')  # two objects on one line: never valid JSON outside a string
 _GITHUB_PATH_RE = re.compile(r"^https?://[^/]+/(?:repos/)?([^/]+)/([^/#?]+)(?:/(issues|pull|pulls)/(\d+))?")
 
@@ -587,6 +590,7 @@ class _SEvent(msgspec.Struct, gc=False):
 
 
 _FAST = msgspec.json.Decoder(_SEvent)
+_DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
 _NO_ITEM, _NO_REF, _NO_REPO, _NO_COMMENT = _SItem(), _SRef(), _SRepoRef(), _SComment()
 _UNSET = msgspec.UNSET
 
@@ -796,7 +800,8 @@ class _HourParser:
         projecting msgspec decoder straight from a memoryview.
         """
         find, search, glued, view = buf.find, _TYPE_RE.search, _GLUE_RE.search, memoryview(buf)
-        kept_types, skipped = _KEPT_TYPES_BYTES, []
+        leading, decode, source_file = _LEADING_TYPE_RE.match, _FAST.decode, self.source_file
+        kept_types, skipped, fast_types, append_row = _KEPT_TYPES_BYTES, [], [], self.rows.append
         pos, size = start, len(buf) if size is None else size
         has_nul = find(b"\x00", pos, size) != -1  # NUL padding is rare: look line by line only if present
         while pos < size:
@@ -806,16 +811,26 @@ class _HourParser:
             line_number += 1
             match = None
             if buf[pos] == 0x7B and buf[end - 1] == 0x7D and not (has_nul and find(b"\x00", pos, end) != -1):
-                match = search(buf, pos, end)  # stops at the first type, near the start in most eras
+                match = leading(buf, pos, end) or search(buf, pos, end)  # the line's first type
             if match is None:
                 self.line(buf[pos:end], line_number)  # padding, blank, odd or typeless lines
             elif (etype := match.group(1)) in kept_types:
-                self.decode_kept(view[pos:end], line_number)  # glued objects fail the decode: slow path
+                try:  # the fast path, inlined: most kept lines end here
+                    row = fast_row(decode(view[pos:end]), source_file, line_number)
+                except _DECODE_ERRORS:
+                    row = None
+                if row is None:
+                    self.decode_kept(view[pos:end], line_number)  # glued objects fail the decode too
+                else:
+                    append_row(row)
+                    fast_types.append(row[1])
             elif glued(buf, pos, end):
                 self.line(buf[pos:end], line_number)  # a kept event may hide behind a skipped one
             else:
                 skipped.append(etype)
             pos = end + 1
+        if fast_types:
+            self.count_kept(fast_types)
         if skipped:
             self.stats.objects += len(skipped)
             self.stats.skipped_type += len(skipped)
@@ -851,23 +866,20 @@ class _HourParser:
             return
         self.parse(data, line_number)
 
+    def count_kept(self, etypes: list[str]) -> None:
+        """Counters for events kept by the fast path (counted once per chunk, not per event)."""
+        stats = self.stats
+        stats.objects += len(etypes)
+        stats.kept += len(etypes)
+        for etype, n in Counter(etypes).items():
+            stats.read_by_type[etype] += n
+            stats.kept_by_type[etype] += n
+
     def decode_kept(self, data: memoryview, line_number: int) -> None:
-        """Fast path: decode only the fields we use. Anything unusual goes to the lenient full parse."""
-        try:
-            row = fast_row(_FAST.decode(data), self.source_file, line_number)
-        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
-            row = None
-        if row is not None:  # the common case: a plain events-era event
-            etype, stats = row[1], self.stats
-            stats.objects += 1
-            stats.read_by_type[etype] += 1
-            stats.kept += 1
-            stats.kept_by_type[etype] += 1
-            self.rows.append(row)
-            return
+        """A kept line the fast path declined: projected dict + normalize_event, or the full parse."""
         try:
             obj = _PROJECTED.decode(data)
-        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+        except _DECODE_ERRORS:
             self.parse(bytes(data), line_number)
             return
         if "id" not in obj:  # no id (Timeline): the synthesized id hashes the full payload
