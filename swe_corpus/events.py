@@ -599,7 +599,7 @@ def _fast_labels(labels: list[_SLabel] | None) -> list[str] | None:
     return None if labels is None else [lab.name for lab in labels if lab.name is not None]
 
 
-def _fast_item(item: _SItem, number: int | None, values: dict) -> None:
+def _fast_item(item: _SItem, values: dict) -> None:
     """Issue/PR columns common to both (the `_issue_fields` / `_pull_request_fields` rules)."""
     title, state, user = item.title, item.state, item.user
     values["title"] = None if title is _UNSET else title
@@ -615,7 +615,7 @@ def _fast_item(item: _SItem, number: int | None, values: dict) -> None:
 
 
 def _fast_pull_request(pr: _SItem, number: int | None, values: dict) -> None:
-    _fast_item(pr, number, values)
+    _fast_item(pr, values)
     base = pr.base or _NO_REF
     head = pr.head if pr.head is not None and pr.head is not _UNSET else _NO_REF
     head_repo = head.repo or _NO_REPO
@@ -691,7 +691,7 @@ def fast_row(ev: _SEvent, source_file: str, line_number: int) -> tuple | None:
     elif etype == "IssuesEvent" or etype == "IssueCommentEvent":
         issue = payload.issue
         if issue.__class__ is _SItem:
-            _fast_item(issue, None, values)
+            _fast_item(issue, values)
             values["number"] = _int(issue.number)
             values["is_pull_request"] = issue.pull_request is not _UNSET
         elif etype == "IssuesEvent":
