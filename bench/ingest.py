@@ -208,12 +208,12 @@ def main() -> None:
 
 def report(results: dict, sizes: list[int]) -> None:
     events = {n: results[("core", n)]["count"] for n in sizes}  # input events (lines) per size
-    print(f"{'mode':<11} {'N':>3} {'events':>8} {'seconds':>8} {'events/s':>10} {'peak MB':>8}")
+    print(f"{'mode':<14} {'N':>3} {'events':>8} {'seconds':>8} {'events/s':>10} {'peak MB':>8}")
     for n in sizes:
         for mode in MODES:
             r = results[(mode, n)]
             rate = events[n] / r["seconds"]
-            print(f"{mode:<11} {n:>3} {events[n]:>8} {r['seconds']:>8.3f} {rate:>10.0f} {r['peak_mb']:>8.0f}")
+            print(f"{mode:<14} {n:>3} {events[n]:>8} {r['seconds']:>8.3f} {rate:>10.0f} {r['peak_mb']:>8.0f}")
     print()
     for n in sizes:
         core, duck, duck_pq, stage, mp2, floor = (

@@ -27,9 +27,11 @@ cannot be normalised is rejected as ``malformed_event``.
 
 Speed: ISA-L decompression in small steps (the chunk stays in cache); lines are found in place; the
 event type is found with a byte-level regex before any JSON parsing, so events of types we do not keep
-(about 3/4 of an hour) are counted and skipped unparsed; kept events are decoded by msgspec with a
-projection of the fields we use (everything else is skipped without building Python objects), with a
-full, lenient orjson parse as the fallback for anything unusual; Arrow columns are built per batch.
+(about 3/4 of an hour) are counted and skipped unparsed; a kept event of the plain events era
+(2015 .. 2025-10-06, nearly all of the archive) is decoded by msgspec into Structs holding only the
+fields we use (everything else is skipped without building Python objects) and turned straight into a
+row tuple by ``fast_row``; any other era or anything unusual goes to ``normalize_event`` on a projected
+dict, or a full, lenient orjson parse; Arrow columns are built per batch from the row tuples.
 """
 
 from __future__ import annotations
@@ -84,6 +86,9 @@ _KEPT_TYPES_BYTES = frozenset(t.encode() for t in KEPT_TYPES)
 
 # `"type":"XEvent"` as written by GH Archive (compact) or by json.dumps (one space).
 _TYPE_RE = re.compile(rb'"type": ?"([A-Za-z]+Event)"')
+# The same at the start of a 2015+ line (`{"id":"123","type":"XEvent"`): an anchored match is cheaper than
+# a search, and where it matches it finds what the search would (an id of digits holds no "type").
+_LEADING_TYPE_RE = re.compile(rb'\{"id":"[0-9]+","type":"([A-Za-z]+Event)"')
 _GLUE_RE = re.compile(rb'\}\{"')  # two objects on one line: never valid JSON outside a string
 _GITHUB_PATH_RE = re.compile(r"^https?://[^/]+/(?:repos/)?([^/]+)/([^/#?]+)(?:/(issues|pull|pulls)/(\d+))?")
 
@@ -585,6 +590,7 @@ class _SEvent(msgspec.Struct, gc=False):
 
 
 _FAST = msgspec.json.Decoder(_SEvent)
+_DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
 _NO_ITEM, _NO_REF, _NO_REPO, _NO_COMMENT = _SItem(), _SRef(), _SRepoRef(), _SComment()
 _UNSET = msgspec.UNSET
 
@@ -593,7 +599,7 @@ def _fast_labels(labels: list[_SLabel] | None) -> list[str] | None:
     return None if labels is None else [lab.name for lab in labels if lab.name is not None]
 
 
-def _fast_item(item: _SItem, number: int | None, values: dict) -> None:
+def _fast_item(item: _SItem, values: dict) -> None:
     """Issue/PR columns common to both (the `_issue_fields` / `_pull_request_fields` rules)."""
     title, state, user = item.title, item.state, item.user
     values["title"] = None if title is _UNSET else title
@@ -609,7 +615,7 @@ def _fast_item(item: _SItem, number: int | None, values: dict) -> None:
 
 
 def _fast_pull_request(pr: _SItem, number: int | None, values: dict) -> None:
-    _fast_item(pr, number, values)
+    _fast_item(pr, values)
     base = pr.base or _NO_REF
     head = pr.head if pr.head is not None and pr.head is not _UNSET else _NO_REF
     head_repo = head.repo or _NO_REPO
@@ -685,7 +691,7 @@ def fast_row(ev: _SEvent, source_file: str, line_number: int) -> tuple | None:
     elif etype == "IssuesEvent" or etype == "IssueCommentEvent":
         issue = payload.issue
         if issue.__class__ is _SItem:
-            _fast_item(issue, None, values)
+            _fast_item(issue, values)
             values["number"] = _int(issue.number)
             values["is_pull_request"] = issue.pull_request is not _UNSET
         elif etype == "IssuesEvent":
@@ -786,17 +792,18 @@ class _HourParser:
         self.reject("line_too_long", f"no newline within {MAX_LINE_BYTES} bytes", line_number, buf)
         return b""  # the line's remainder then reads as one more unparseable line
 
-    def chunk(self, buf: bytes, line_number: int, size: int | None = None) -> int:
-        """Every line of `buf[:size]` (complete lines only); returns the last line number used.
+    def chunk(self, buf: bytes, line_number: int, size: int | None = None, start: int = 0) -> int:
+        """Every line of `buf[start:size]` (complete lines only); returns the last line number used.
 
         Hot loop: lines are found in place and never copied unless they need the slow path; a line
         whose type (found by regex) is not kept is counted and skipped; a kept line is decoded by the
         projecting msgspec decoder straight from a memoryview.
         """
         find, search, glued, view = buf.find, _TYPE_RE.search, _GLUE_RE.search, memoryview(buf)
-        kept_types, skipped = _KEPT_TYPES_BYTES, []
-        pos, size = 0, len(buf) if size is None else size
-        has_nul = find(b"\x00", 0, size) != -1  # NUL padding is rare: look line by line only if present
+        leading, decode, source_file = _LEADING_TYPE_RE.match, _FAST.decode, self.source_file
+        kept_types, skipped, fast_types, append_row = _KEPT_TYPES_BYTES, [], [], self.rows.append
+        pos, size = start, len(buf) if size is None else size
+        has_nul = find(b"\x00", pos, size) != -1  # NUL padding is rare: look line by line only if present
         while pos < size:
             end = find(b"\n", pos)
             if end == -1:
@@ -804,16 +811,26 @@ class _HourParser:
             line_number += 1
             match = None
             if buf[pos] == 0x7B and buf[end - 1] == 0x7D and not (has_nul and find(b"\x00", pos, end) != -1):
-                match = search(buf, pos, end)  # stops at the first type, near the start in most eras
+                match = leading(buf, pos, end) or search(buf, pos, end)  # the line's first type
             if match is None:
                 self.line(buf[pos:end], line_number)  # padding, blank, odd or typeless lines
             elif (etype := match.group(1)) in kept_types:
-                self.decode_kept(view[pos:end], line_number)  # glued objects fail the decode: slow path
+                try:  # the fast path, inlined: most kept lines end here
+                    row = fast_row(decode(view[pos:end]), source_file, line_number)
+                except _DECODE_ERRORS:
+                    row = None
+                if row is None:
+                    self.decode_kept(view[pos:end], line_number)  # glued objects fail the decode too
+                else:
+                    append_row(row)
+                    fast_types.append(row[1])
             elif glued(buf, pos, end):
                 self.line(buf[pos:end], line_number)  # a kept event may hide behind a skipped one
             else:
                 skipped.append(etype)
             pos = end + 1
+        if fast_types:
+            self.count_kept(fast_types)
         if skipped:
             self.stats.objects += len(skipped)
             self.stats.skipped_type += len(skipped)
@@ -849,23 +866,20 @@ class _HourParser:
             return
         self.parse(data, line_number)
 
+    def count_kept(self, etypes: list[str]) -> None:
+        """Counters for events kept by the fast path (counted once per chunk, not per event)."""
+        stats = self.stats
+        stats.objects += len(etypes)
+        stats.kept += len(etypes)
+        for etype, n in Counter(etypes).items():
+            stats.read_by_type[etype] += n
+            stats.kept_by_type[etype] += n
+
     def decode_kept(self, data: memoryview, line_number: int) -> None:
-        """Fast path: decode only the fields we use. Anything unusual goes to the lenient full parse."""
-        try:
-            row = fast_row(_FAST.decode(data), self.source_file, line_number)
-        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
-            row = None
-        if row is not None:  # the common case: a plain events-era event
-            etype, stats = row[1], self.stats
-            stats.objects += 1
-            stats.read_by_type[etype] += 1
-            stats.kept += 1
-            stats.kept_by_type[etype] += 1
-            self.rows.append(row)
-            return
+        """A kept line the fast path declined: projected dict + normalize_event, or the full parse."""
         try:
             obj = _PROJECTED.decode(data)
-        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+        except _DECODE_ERRORS:
             self.parse(bytes(data), line_number)
             return
         if "id" not in obj:  # no id (Timeline): the synthesized id hashes the full payload
@@ -941,11 +955,16 @@ def iter_event_batches(
         try:
             for chunk in iter_decompressed(counting):
                 stats.bytes_out += len(chunk)
-                buf = rest + chunk if rest else chunk
-                cut = buf.rfind(b"\n")
-                if cut != -1:
-                    line_number = parser.chunk(buf, line_number, cut + 1)
-                rest = buf[cut + 1 :]
+                start = 0
+                if rest:  # finish the line cut at the last chunk's end; the chunk itself is never copied
+                    start = chunk.find(b"\n") + 1
+                    if start:
+                        line_number = parser.chunk(rest + chunk[:start], line_number)
+                        rest = b""
+                cut = chunk.rfind(b"\n")
+                if cut >= start:
+                    line_number = parser.chunk(chunk, line_number, cut + 1, start)
+                rest += chunk[max(cut + 1, start) :]
                 if len(rest) > MAX_LINE_BYTES:
                     rest = parser.overlong(rest, line_number + 1)
                 while len(parser.rows) >= batch_size:
