@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
+import sys
 import time
 
 import apache_beam as beam
@@ -178,12 +181,21 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     print(f"\nshards: {out}/rl_seed/*.parquet  (also pull_requests, rejected, blobs, issues, events)")
     if report:
         print(f"report: {report}")
-    print(f'query:  swe-corpus query --out {out} "select repo, count(*) from rl_seed group by repo"')
-    print(f"stats:  swe-corpus stats --out {out}")
+    cli = cli_name()
+    print(f'query:  {cli} query --out {out} "select repo, count(*) from rl_seed group by repo"')
+    print(f"stats:  {cli} stats --out {out}")
     if not manifest["funnel_ok"]:
         log.error("funnel does not add up: %s", manifest["funnel_errors"])
         return 1
     return 0
+
+
+def cli_name() -> str:
+    """How the user can call us again: `.venv/bin/swe-corpus` after `make corpus`, else `swe-corpus`."""
+    prog = sys.argv[0] if sys.argv else ""
+    if os.path.basename(prog) == "swe-corpus" and not shutil.which("swe-corpus"):
+        return os.path.relpath(prog) if not os.path.isabs(prog) or prog.startswith(os.getcwd()) else prog
+    return "swe-corpus"
 
 
 def write_report(out: str) -> str | None:
