@@ -24,7 +24,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipelines import curate as curate_stage
 from pipelines import extract as extract_stage
 from pipelines import prs as prs_stage
-from pipelines.common import WriteTable, counters, make_pipeline, write_text
+from pipelines.common import WriteTable, counters, make_pipeline, run_to_completion, write_text
 from pipelines.ingest import IngestEvents
 from schemas import TABLES
 from swe_corpus import config as corpus_config
@@ -139,8 +139,7 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     hours_pc = pipeline | "Hours" >> beam.Create(hours, reshuffle=False)  # IngestEvents spreads them
     tables = hours_pc | "Corpus" >> BuildCorpus(cfg)
     write_tables(tables, out, cfg.run.num_shards)
-    result = pipeline.run()
-    result.wait_until_finish()
+    result = run_to_completion(pipeline)
     seconds = time.perf_counter() - start
 
     inputs = {

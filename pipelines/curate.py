@@ -26,7 +26,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
-from pipelines.common import WriteTable, counters, make_pipeline, table_glob, write_text
+from pipelines.common import WriteTable, counters, make_pipeline, run_to_completion, table_glob, write_text
 from schemas import PULL_REQUESTS_CURATED, REJECTED, RL_SEED
 from swe_corpus import dedup, seeds
 from swe_corpus.config import CurateConfig as CurateSection
@@ -418,8 +418,7 @@ def run(args: argparse.Namespace, extra_args: list[str]) -> int:
     )
     out["rl_seed"] | "WriteSeeds" >> WriteTable(args.out, "rl_seed", RL_SEED, num_shards=n)
     out["rejected"] | "WriteRejected" >> WriteTable(args.out, "rejected", REJECTED, num_shards=n)
-    result = p.run()
-    result.wait_until_finish()
+    result = run_to_completion(p)
     inputs = {
         "pull_requests": {"dir": f"{args.prs.rstrip('/')}/pull_requests", "files": len(pr_files)},
         "blobs": {"dir": f"{args.prs.rstrip('/')}/blobs", "files": len(blob_files)},

@@ -13,7 +13,7 @@ import logging
 import apache_beam as beam
 
 import schemas.tables as schemas
-from pipelines.common import WriteTable, counters, make_pipeline, table_glob
+from pipelines.common import WriteTable, counters, make_pipeline, run_to_completion, table_glob
 from swe_corpus.extract import RELEVANT_PREDICTORS, ExtractConfig, ExtractLimits, extract_repo, reject
 from swe_corpus.git_mirror import CLONE_MODES, DEFAULT_URL_TEMPLATE, GitMirror, MirrorConfig
 from swe_corpus.linking import link_commit_messages
@@ -195,8 +195,7 @@ def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None):
     )
     out["blobs"] | "WriteBlobs" >> WriteTable(args.out, "blobs", schemas.BLOBS)
     out["rejected"] | "WriteRejected" >> WriteTable(args.out, "rejected", schemas.REJECTED)
-    result = p.run()
-    result.wait_until_finish()
+    result = run_to_completion(p)
     return result
 
 

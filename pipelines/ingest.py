@@ -23,7 +23,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from pipelines.common import counters, make_pipeline, rows_to_table
+from pipelines.common import counters, make_pipeline, rows_to_table, run_to_completion
 from schemas.tables import EVENTS, REJECTED
 from swe_corpus.events import STAGE, ParseStats, iter_event_batches
 from swe_corpus.gharchive import (
@@ -331,8 +331,7 @@ def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) 
     start = time.perf_counter()
     pipeline = make_pipeline(extra_args)
     build(pipeline, args)
-    result = pipeline.run()
-    result.wait_until_finish()
+    result = run_to_completion(pipeline)
     seconds = time.perf_counter() - start
     return counters(result, NAMESPACE), counters(result, FUNNEL), seconds
 

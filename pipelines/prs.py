@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from apache_beam.metrics import Metrics
 
-from pipelines.common import WriteTable, counters, make_pipeline
+from pipelines.common import WriteTable, counters, make_pipeline, run_to_completion
 from schemas.tables import EVENTS, ISSUES, PULL_REQUESTS, REJECTED
 from swe_corpus import pull_requests as prs
 from swe_corpus.github_api import (
@@ -495,8 +495,7 @@ def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) 
     start = time.perf_counter()
     pipeline = make_pipeline(extra_args)
     build(pipeline, args)
-    result = pipeline.run()
-    result.wait_until_finish()
+    result = run_to_completion(pipeline)
     return counters(result, FUNNEL), time.perf_counter() - start
 
 

@@ -144,6 +144,14 @@ class _Item(TypedDict, total=False):  # an issue or a pull request
     pull_request: _Link | None  # present on an issue that is a PR: only its presence is used
 
 
+class _Href(TypedDict, total=False):
+    href: str | None
+
+
+class _CommentLinks(TypedDict, total=False):
+    pull_request: _Href | None
+
+
 class _Comment(TypedDict, total=False):  # a comment or a review
     id: int | None
     body: str | None
@@ -154,6 +162,7 @@ class _Comment(TypedDict, total=False):  # a comment or a review
     state: str | None
     author_association: str | None
     user: _User | None
+    _links: _CommentLinks | None  # a review comment's PR, where the payload has no pull_request
 
 
 class _Payload(TypedDict, total=False):
@@ -601,54 +610,94 @@ _FAST = msgspec.json.Decoder(_SEvent)
 _DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError)
 _NO_ITEM, _NO_REF, _NO_REPO, _NO_COMMENT = _SItem(), _SRef(), _SRepoRef(), _SComment()
 _UNSET = msgspec.UNSET
+# The fast path builds each row tuple directly, in COLUMNS order, from three blocks:
+# ITEM = number .. author_association, COMMENT = comment_id .. original_commit_id, then forkee_name.
+_ITEM_START, _COMMENT_START = COLUMNS.index("number"), COLUMNS.index("comment_id")
+_NO_ITEM_COLUMNS = (None,) * (_COMMENT_START - _ITEM_START)
+_NO_COMMENT_COLUMNS = (None,) * (COLUMNS.index("forkee_name") - _COMMENT_START)
+assert COLUMNS[_ITEM_START:_COMMENT_START][-3:] == ("user_login", "user_type", "author_association")
+assert COLUMNS[_COMMENT_START:][:8] == (
+    "comment_id", "comment_body", "review_state", "path", "diff_hunk", "commit_id", "original_commit_id",
+    "forkee_name",
+)  # fmt: skip
+assert COLUMNS[:_ITEM_START] == (
+    "event_id", "event_type", "action", "created_at", "repo_id", "repo_name", "actor_login"
+)  # fmt: skip
+assert COLUMNS[-3:] == ("payload_era", "source_file", "line_number")
 
 
-def _fast_labels(labels: list[_SLabel] | None) -> list[str] | None:
-    return None if labels is None else [lab.name for lab in labels if lab.name is not None]
-
-
-def _fast_item(item: _SItem, values: dict) -> None:
-    """Issue/PR columns common to both (the `_issue_fields` / `_pull_request_fields` rules)."""
-    title, state, user = item.title, item.state, item.user
-    values["title"] = None if title is _UNSET else title
-    values["body"] = item.body
-    values["state"] = None if state is _UNSET else state
-    values["author_association"] = item.author_association
-    values["item_created_at"] = _utc_naive(item.created_at)
-    values["labels"] = _fast_labels(item.labels)
+def _fast_issue(issue: _SItem) -> tuple:
+    """ITEM columns of an issue (the `_issue_fields` rules); the PR-only columns stay null."""
+    title, state, user, labels = issue.title, issue.state, issue.user, issue.labels
     if user is None or user is _UNSET:
-        values["user_login"] = values["user_type"] = None
+        login = user_type = None
     else:
-        values["user_login"], values["user_type"] = user.login, user.type
+        login, user_type = user.login, user.type
+    return (
+        _int(issue.number),
+        issue.pull_request is not _UNSET,
+        None if title is _UNSET else title,
+        issue.body,
+        None if state is _UNSET else state,
+        _utc_naive(issue.created_at),
+        None if labels is None else tuple([lab.name for lab in labels if lab.name is not None]),
+        None, None, None, None, None, None, None, None,
+        login,
+        user_type,
+        issue.author_association,
+    )  # fmt: skip
 
 
-def _fast_pull_request(pr: _SItem, number: int | None, values: dict) -> None:
-    _fast_item(pr, values)
+def _fast_pull_request(pr: _SItem, number: int | None) -> tuple:
+    """ITEM columns of a pull request (the `_pull_request_fields` rules)."""
+    title, state, user, labels = pr.title, pr.state, pr.user, pr.labels
+    if user is None or user is _UNSET:
+        login = user_type = None
+    else:
+        login, user_type = user.login, user.type
     base = pr.base or _NO_REF
     head = pr.head if pr.head is not None and pr.head is not _UNSET else _NO_REF
     head_repo = head.repo or _NO_REPO
-    values["number"] = _int(pr.number) if number is None else number
-    values["is_pull_request"] = True
-    values["merged"], values["merged_at"] = pr.merged, _utc_naive(pr.merged_at)
-    values["merge_commit_sha"] = pr.merge_commit_sha
-    values["base_sha"], values["base_ref"] = base.sha, base.ref
-    values["head_sha"], values["head_ref"] = head.sha, head.ref
-    values["head_repo_name"] = head_repo.full_name or _url_parts(head_repo.url)[0]
+    return (
+        _int(pr.number) if number is None else number,
+        True,
+        None if title is _UNSET else title,
+        pr.body,
+        None if state is _UNSET else state,
+        _utc_naive(pr.created_at),
+        None if labels is None else tuple([lab.name for lab in labels if lab.name is not None]),
+        pr.merged,
+        _utc_naive(pr.merged_at),
+        pr.merge_commit_sha,
+        base.sha,
+        base.ref,
+        head.sha,
+        head.ref,
+        head_repo.full_name or _url_parts(head_repo.url)[0],
+        login,
+        user_type,
+        pr.author_association,
+    )
 
 
-def _fast_comment(comment: _SComment, values: dict) -> bool:
-    """Comment/review columns; False where the dict path's truthiness rule on `user` could differ."""
-    values["comment_id"] = _int(comment.id)
-    values["comment_body"], values["path"] = comment.body, comment.path
-    values["diff_hunk"], values["commit_id"] = comment.diff_hunk, comment.commit_id
-    values["original_commit_id"] = comment.original_commit_id
+def _fast_comment(comment: _SComment, item: tuple, review_state: str | None) -> tuple | None:
+    """ITEM + COMMENT columns: the comment's author replaces the item's (schema convention).
+    None where the dict path's truthiness rule on `user` could differ."""
     user = comment.user
     if user is not None:
         if user.login is None:  # {} or a user without login: let the dict path decide
-            return False
-        values["user_login"], values["user_type"] = user.login, user.type
-        values["author_association"] = comment.author_association
-    return True
+            return None
+        item = (*item[:-3], user.login, user.type, comment.author_association)
+    return (
+        *item,
+        _int(comment.id),
+        comment.body,
+        review_state,
+        comment.path,
+        comment.diff_hunk,
+        comment.commit_id,
+        comment.original_commit_id,
+    )
 
 
 def _is_stub(pr: _SItem | None) -> bool:
@@ -665,8 +714,8 @@ def _is_stub(pr: _SItem | None) -> bool:
 def fast_row(ev: _SEvent, source_file: str, line_number: int) -> tuple | None:
     """An events-era (2015 .. 2025-10-06) event -> a row tuple in COLUMNS order; None: use the dict path.
 
-    Produces exactly what `normalize_event` produces for these events (tested on real hours); anything
-    outside the plain Events-API shape returns None.
+    Produces exactly what `normalize_event` produces for these events (tested on real hours and on
+    mutations of them); anything outside the plain Events-API shape returns None.
     """
     etype, raw_id, repo, payload, actor = ev.type, ev.id, ev.repo, ev.payload, ev.actor
     if (
@@ -693,49 +742,50 @@ def fast_row(ev: _SEvent, source_file: str, line_number: int) -> tuple | None:
     pr = payload.pull_request
     if _is_stub(pr):  # the trimmed era's PR stub: the dict path knows it
         return None
-    values = _EMPTY_ROW.copy()
+    forkee_name = None
     if etype == "PullRequestEvent":
-        _fast_pull_request(pr or _NO_ITEM, _int(payload.number), values)
+        columns = (*_fast_pull_request(pr or _NO_ITEM, _int(payload.number)), *_NO_COMMENT_COLUMNS)
     elif etype == "IssuesEvent" or etype == "IssueCommentEvent":
         issue = payload.issue
         if issue.__class__ is _SItem:
-            _fast_item(issue, values)
-            values["number"] = _int(issue.number)
-            values["is_pull_request"] = issue.pull_request is not _UNSET
+            item = _fast_issue(issue)
         elif etype == "IssuesEvent":
-            values["number"] = _int(payload.number) or None
-        if etype == "IssueCommentEvent":
-            if payload.comment is not None:
-                if not _fast_comment(payload.comment, values):
-                    return None
-            else:
-                values["comment_id"] = _int(payload.comment_id)
+            item = (_int(payload.number) or None, *_NO_ITEM_COLUMNS[1:])
+        else:
+            item = _NO_ITEM_COLUMNS
+        if etype == "IssuesEvent":
+            columns = (*item, *_NO_COMMENT_COLUMNS)
+        elif payload.comment is not None:
+            columns = _fast_comment(payload.comment, item, None)
+        else:
+            columns = (*item, _int(payload.comment_id), *_NO_COMMENT_COLUMNS[1:])
     elif etype == "PullRequestReviewCommentEvent":
-        if pr is not None:
-            _fast_pull_request(pr, None, values)
-        if not _fast_comment(payload.comment or _NO_COMMENT, values):
+        if pr is None or pr.number is None:  # the number then comes from the comment's links
             return None
-        values["is_pull_request"] = True if values["number"] is None else values["is_pull_request"]
+        columns = _fast_comment(payload.comment or _NO_COMMENT, _fast_pull_request(pr, None), None)
     elif etype == "PullRequestReviewEvent":
-        _fast_pull_request(pr or _NO_ITEM, None, values)
         review = payload.review or _NO_COMMENT
-        if not _fast_comment(review, values):
-            return None
-        values["review_state"] = review.state
+        columns = _fast_comment(review, _fast_pull_request(pr or _NO_ITEM, None), review.state)
     else:  # ForkEvent
         forkee = payload.forkee
-        values["forkee_name"] = forkee.full_name if forkee.__class__ is _SRepoRef else None
-    values["event_id"] = str(raw_id)
-    values["event_type"] = etype
-    values["action"] = payload.action
-    values["created_at"] = created_at
-    values["repo_id"] = _int(repo.id)
-    values["repo_name"] = repo_name
-    values["actor_login"] = None if actor is None else actor.login
-    values["payload_era"] = "events"
-    values["source_file"] = source_file
-    values["line_number"] = line_number
-    return _ROW_VALUES(values)
+        forkee_name = forkee.full_name if forkee.__class__ is _SRepoRef else None
+        columns = (*_NO_ITEM_COLUMNS, *_NO_COMMENT_COLUMNS)
+    if columns is None:
+        return None
+    return (
+        str(raw_id),
+        etype,
+        payload.action,
+        created_at,
+        _int(repo.id),
+        repo_name,
+        None if actor is None else actor.login,
+        *columns,
+        forkee_name,
+        "events",
+        source_file,
+        line_number,
+    )
 
 
 # --------------------------------------------------------------------------- line parsing
@@ -921,7 +971,8 @@ class _HourParser:
         except _DECODE_ERRORS:
             self.parse(bytes(data), line_number)
             return
-        if "id" not in obj:  # no id (Timeline): the synthesized id hashes the full payload
+        raw_id = obj.get("id")
+        if raw_id is None or raw_id == "":  # no id (Timeline): the synthesized id hashes the full payload
             self.parse(bytes(data), line_number)
             return
         self.stats.objects += 1

@@ -311,3 +311,104 @@ def test_non_string_type_is_skipped_not_a_crash():
     odd = orjson.dumps({"id": "9", "type": {"x": 1}, "payload": {"type": "IssuesEvent"}})
     table, rejected, stats = parse(gz([odd, line(0)]))
     assert table.num_rows == 1 and rejected == [] and stats.skipped_type == 1
+
+
+def _set(obj: dict, path: str, value) -> dict:
+    """A deep copy of `obj` with the dotted `path` set to `value` (`...` removes the key)."""
+    out = json.loads(json.dumps(obj))
+    *parents, last = path.split(".")
+    node = out
+    for key in parents:
+        if not isinstance(node.get(key), dict):
+            return out  # nothing to change on this event
+        node = node[key]
+    if value is ...:
+        node.pop(last, None)
+    else:
+        node[last] = value
+    return out
+
+
+# Shapes the fast path must either read exactly like normalize_event or hand back to it.
+MUTATIONS = [
+    ("id", 12345),
+    ("id", ""),
+    ("created_at", "2015-01-01T01:00:00+00:00"),
+    ("created_at", "2015-01-01T01:00:00.5Z"),
+    ("created_at", "2015-13-01T01:00:00Z"),
+    ("created_at", "2026-01-01T00:00:00Z"),
+    ("created_at", "2011-12-31T23:59:59Z"),
+    ("created_at", ...),
+    ("repo", ...),
+    ("repo.name", "no-slash"),
+    ("repo.id", 2**70),
+    ("actor", "alice"),
+    ("actor", None),
+    ("actor", {}),
+    ("payload.action", None),
+    ("payload.number", "7"),
+    ("payload.number", 2**70),
+    ("payload.pull_request", None),
+    ("payload.pull_request", ...),
+    ("payload.pull_request.head", None),
+    ("payload.pull_request.head.repo", None),
+    ("payload.pull_request.head.repo.full_name", ...),
+    ("payload.pull_request.base", None),
+    ("payload.pull_request.user", None),
+    ("payload.pull_request.user", {}),
+    ("payload.pull_request.title", ...),
+    ("payload.pull_request.number", None),
+    ("payload.pull_request.merged", None),
+    ("payload.pull_request.merged_at", "2015-01-01T03:00:00+02:00"),
+    ("payload.pull_request.created_at", "garbage"),
+    ("payload.pull_request.labels", None),
+    ("payload.pull_request.labels", [{"name": None}, {"name": "bug"}, {}]),
+    ("payload.issue", 42),
+    ("payload.issue", None),
+    ("payload.issue.number", None),
+    ("payload.issue.pull_request", ...),
+    ("payload.issue.pull_request", None),
+    ("payload.issue.user", {}),
+    ("payload.issue.created_at", 5),
+    ("payload.comment", None),
+    ("payload.comment.user", {}),
+    ("payload.comment.user", None),
+    ("payload.comment.user.login", ...),
+    ("payload.comment.id", "9"),
+    ("payload.comment._links", {"pull_request": {"href": "https://api.github.com/repos/o/n/pulls/77"}}),
+    ("payload.review", None),
+    ("payload.review.user", {}),
+    ("payload.review.state", None),
+    ("payload.comment.body", None),
+    ("payload.forkee", 3),
+    ("payload.forkee", None),
+    ("url", "https://github.com/o/n/pull/5"),
+    ("payload.actor_gravatar", "x"),
+]
+
+
+def test_fast_path_matches_the_dict_normaliser_on_odd_shapes(real):
+    """Each mutation of real events of every kept type: the parser's row (or rejection) is exactly what
+    normalize_event gives for the same object, whichever path the parser took."""
+    raw_lines = real["2015-01-01-1.json.gz"][0]
+    samples: dict[str, list[dict]] = {}
+    for raw in raw_lines:
+        obj = json.loads(raw)
+        if obj["type"] in KEPT_TYPES and len(samples.setdefault(obj["type"], [])) < 3:
+            samples[obj["type"]].append(obj)
+    checked, mismatches = 0, []
+    for objs in samples.values():
+        for obj in objs:
+            for path, value in MUTATIONS:
+                mutated = _set(obj, path, value)
+                try:
+                    expected = [normalize_event(mutated, "m.json.gz", 1)]
+                except (ValueError, TypeError, KeyError, AttributeError):
+                    expected = []
+                table, rejected, _ = parse(gz([json.dumps(mutated).encode()]), "m.json.gz")
+                reasons = [r["reason"] for r in rejected]
+                if table.to_pylist() != expected or reasons != ([] if expected else ["malformed_event"]):
+                    mismatches.append((obj["type"], path, value))
+                checked += 1
+    assert mismatches == [], "\n".join(map(repr, mismatches))
+    assert checked == len(samples) * 3 * len(MUTATIONS) and len(samples) == 5
