@@ -1,9 +1,11 @@
+import gc
+
 import apache_beam as beam
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.common import WriteTable, counters, make_pipeline
+from pipelines.common import WriteTable, counters, make_pipeline, run_to_completion
 from schemas import REJECTED, TABLES, schema_markdown
 from swe_corpus.rejects import instance_id, rejection
 
@@ -35,8 +37,7 @@ def test_write_table_roundtrip_with_duckdb(tmp_path):
 
     rows = [rejection("s", f"r{i % 3}", instance_id=f"o__r-{i}") for i in range(1000)]
     _ = p | beam.Create(rows) | beam.Map(count) | WriteTable(str(tmp_path), "rejected", REJECTED)
-    result = p.run()
-    result.wait_until_finish()
+    result = run_to_completion(p)
     assert counters(result, "test") == {"rows": 1000}
     got = duckdb.sql(
         f"select reason, count(*) from read_parquet('{tmp_path}/rejected/*.parquet') group by 1 order by 1"
@@ -53,3 +54,33 @@ def test_docs_schema_reference_is_current():
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
     assert doc.read_text() == schema_markdown() + "\n", "regenerate: python -m schemas > docs/schema.md"
+
+
+def test_run_to_completion_unfreezes_the_heap_even_when_the_pipeline_fails():
+    """The heap is frozen while the pipeline runs and handed back to the collector afterwards, also
+    after a failure (the DoFn runs in this process with the in-process runner)."""
+    assert gc.get_freeze_count() == 0
+
+    def record_frozen(x):
+        beam.metrics.Metrics.counter("test", "frozen_while_running").inc(int(gc.get_freeze_count() > 0))
+        return x
+
+    result = run_to_completion(_one_step_pipeline(record_frozen))
+    assert counters(result, "test") == {"frozen_while_running": 2} and gc.get_freeze_count() == 0
+
+    def fail(x):
+        raise RuntimeError("boom")
+
+    try:
+        run_to_completion(_one_step_pipeline(fail))
+    except Exception as exc:  # Beam wraps the DoFn's error
+        assert "boom" in str(exc)
+    else:
+        raise AssertionError("the failing pipeline did not fail")
+    assert gc.get_freeze_count() == 0
+
+
+def _one_step_pipeline(fn) -> beam.Pipeline:
+    p = make_pipeline([])
+    _ = p | beam.Create([1, 2]) | beam.Map(fn)
+    return p
