@@ -93,8 +93,16 @@ _TYPE_RE = re.compile(rb'"type": ?"([A-Za-z]+Event)"')
 # The same at the start of a 2015+ line (`{"id":"123","type":"XEvent"`): an anchored match is cheaper than
 # a search, and where it matches it finds what the search would (an id of digits holds no "type").
 _LEADING_TYPE_RE = re.compile(rb'\{"id":"[0-9]+","type":"([A-Za-z]+Event)"')
-_GLUE_RE = re.compile(rb'\}\{"')  # two objects on one line: never valid JSON outside a string
 _GITHUB_PATH_RE = re.compile(r"^https?://[^/]+/(?:repos/)?([^/]+)/([^/#?]+)(?:/(issues|pull|pulls)/(\d+))?")
+_GLUE_RE = re.compile(rb'\}\{"')  # two objects on one line: never valid JSON outside a string
+# How every 2015+ line starts. Anywhere else in a line it marks a second event, glued on (`}{"id"`) or
+# spliced onto a cut one: no other object in an event starts with a string "id".
+_EVENT_START = b'{"id":"'
+
+
+def _holds_more_objects(data: bytes) -> bool:
+    """Whether one line may hold a second object (glued or spliced on)."""
+    return _GLUE_RE.search(data) is not None or data.find(_EVENT_START, 1) != -1
 
 
 # --------------------------------------------------------------------------- projected decoding
@@ -803,6 +811,25 @@ def _loads_lenient(data: bytes) -> tuple[Any, bool]:
 
 
 def _split_objects(data: bytes) -> list[bytes] | None:
+    """The objects of an unparseable line holding several; None if it does not look like it does.
+
+    Glued `{...}{...}` is split at each `}{` where the part before parses. Failing that, a line with
+    `{"id":"` after its start (an event spliced onto a cut one) is split before each of those, so the
+    event after the cut is read and the cut part alone is rejected.
+    """
+    parts = _split_glued(data) if b"}{" in data else None
+    if parts is None:
+        starts = []
+        pos = data.find(_EVENT_START, 1)
+        while pos != -1:
+            starts.append(pos)
+            pos = data.find(_EVENT_START, pos + 1)
+        if starts:
+            parts = [data[a:b] for a, b in zip([0, *starts], [*starts, len(data)], strict=True)]
+    return parts
+
+
+def _split_glued(data: bytes) -> list[bytes] | None:
     """Split `{...}{...}` (two objects on one line) at a `}{` where both sides parse; None if impossible."""
     parts: list[bytes] = []
     start = 0
@@ -928,7 +955,7 @@ class _HourParser:
             pos = end + 1
 
     def line(self, data: bytes, line_number: int) -> None:
-        """One physical line: may hold NUL padding, one object, or several glued objects."""
+        """One physical line: may hold NUL padding, one object, or several glued or spliced objects."""
         if b"\x00" in data:
             self.stats.nul_bytes += data.count(b"\x00")
             for segment in data.split(b"\x00"):
@@ -947,7 +974,7 @@ class _HourParser:
             and match.group(1) not in _KEPT_TYPES_BYTES
             and data[0] == 0x7B
             and data[-1] == 0x7D
-            and not _GLUE_RE.search(data)
+            and not _holds_more_objects(data)
         ):
             self.stats.objects += 1
             self.stats.skipped_type += 1
@@ -979,11 +1006,11 @@ class _HourParser:
         self.accept(obj, line_number, data)
 
     def parse(self, data: bytes, line_number: int) -> None:
-        """Slow path: full, lenient parse of one candidate object (or of glued objects)."""
+        """Slow path: full, lenient parse of one candidate object (or of glued or spliced objects)."""
         try:
             obj, replaced = _loads_lenient(data)
         except ValueError:
-            parts = _split_objects(data) if b"}{" in data else None
+            parts = _split_objects(data)
             if parts is None:
                 self.stats.objects += 1
                 self.reject("not_json", "line is not a JSON object", line_number, data)

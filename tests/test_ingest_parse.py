@@ -205,6 +205,33 @@ def test_glued_line_inside_a_run_of_skipped_lines_keeps_order_and_line_numbers()
     assert stats.read_by_type["PushEvent"] == 5
 
 
+def test_event_spliced_onto_a_cut_event_is_read_and_the_cut_part_rejected():
+    """A line cut inside an event of a kept type with the next event written straight after it (no
+    `}{`): the cut part is rejected, the event after it read (kept or skipped by its own type)."""
+    push = orjson.dumps({"id": "9", "type": "PushEvent", "payload": {"ref": "main"}})
+    cut_issue = line(7)[:60]
+    lines = [line(0), push, cut_issue + line(2), cut_issue + push, line(3)]
+    table, rejected, stats = parse(gz(lines), "s.json.gz")
+    assert table.column("number").to_pylist() == [0, 2, 3]
+    assert table.column("line_number").to_pylist() == [1, 3, 5]
+    assert [(r["reason"], r["line_number"], r["raw_prefix"]) for r in rejected] == [
+        ("not_json", 3, cut_issue.decode()),
+        ("not_json", 4, cut_issue.decode()),
+    ]
+    assert stats.skipped_type == 2 and stats.read_by_type["PushEvent"] == 2
+    assert stats.objects == 7 == stats.kept + stats.skipped_type + sum(stats.rejected_by_reason.values())
+
+
+def test_valid_event_holding_an_object_with_a_string_id_is_not_split():
+    """`{"id":"` inside a valid event (not a splice) costs a full parse, never a rejection."""
+    nested = orjson.dumps({"id": "9", "type": "PushEvent", "payload": {"pusher": {"id": "x"}}})
+    issue = event(1)
+    issue["payload"]["issue"]["milestone"] = {"id": "m1"}
+    table, rejected, stats = parse(gz([nested, orjson.dumps(issue)]))
+    assert table.column("number").to_pylist() == [1]
+    assert rejected == [] and stats.skipped_type == 1 and stats.objects == 2
+
+
 def test_overlong_line_is_rejected(monkeypatch):
     import swe_corpus.events as events
 
@@ -253,11 +280,11 @@ def test_deeply_nested_line_is_rejected_not_a_crash():
     deep_array = b"[" * 100_000 + b"]" * 100_000
     deep_object = b'{"a":' * 5_000 + b"1" + b"}" * 5_000
     kept = [line(1).replace(b'"public":true', b'"public":' + deep) for deep in (deep_array, deep_object)]
-    glued = b'{"x":' + deep_array + b"}" + line(4)
+    glued = b'{"x":' + deep_array + b"}" + line(4)  # the event after the unreadable object is still read
     table, rejected, stats = parse(gz([line(0), *kept, glued, line(5)]))
-    assert table.column("number").to_pylist() == [0, 5]
+    assert table.column("number").to_pylist() == [0, 4, 5]
     assert [(r["reason"], r["line_number"]) for r in rejected] == [("not_json", n) for n in (2, 3, 4)]
-    assert stats.objects == 5 == stats.kept + sum(stats.rejected_by_reason.values())
+    assert stats.objects == 6 == stats.kept + sum(stats.rejected_by_reason.values())
 
 
 def test_kept_type_without_timestamp_is_rejected():
