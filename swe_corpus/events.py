@@ -867,6 +867,10 @@ class _HourParser:
         self.source_file, self.stats = source_file, stats
         self.rows: list[tuple] = []  # kept events as row tuples in COLUMNS order
         self.rejected: list[dict] = []
+        # Per-type counts of the hot loop, folded into `stats` once per batch (`fold_counts`):
+        # kept events by type name, skipped lines by type as bytes.
+        self.fast_kept: Counter = Counter()
+        self.fast_skipped: Counter = Counter()
 
     def reject(self, reason: str, detail: str | None, line_number: int | None, raw: bytes | None) -> None:
         self.stats.rejected_by_reason[reason] += 1
@@ -929,12 +933,13 @@ class _HourParser:
         if run >= 0 and glued(buf, run, size):
             self.redo_run(buf, run, size, run_line, skipped, run_skipped)
         if fast_types:
-            self.count_kept(fast_types)
+            self.stats.objects += len(fast_types)
+            self.stats.kept += len(fast_types)
+            self.fast_kept.update(fast_types)
         if skipped:
             self.stats.objects += len(skipped)
             self.stats.skipped_type += len(skipped)
-            for etype, n in Counter(skipped).items():
-                self.stats.read_by_type[etype.decode()] += n
+            self.fast_skipped.update(skipped)
         return line_number
 
     def redo_run(
@@ -982,14 +987,16 @@ class _HourParser:
             return
         self.parse(data, line_number)
 
-    def count_kept(self, etypes: list[str]) -> None:
-        """Counters for events kept by the fast path (counted once per chunk, not per event)."""
+    def fold_counts(self) -> None:
+        """Add the hot loop's per-type counts to `stats` (each batch: stats are whole at every yield)."""
         stats = self.stats
-        stats.objects += len(etypes)
-        stats.kept += len(etypes)
-        for etype, n in Counter(etypes).items():
+        for etype, n in self.fast_kept.items():
             stats.read_by_type[etype] += n
             stats.kept_by_type[etype] += n
+        for etype, n in self.fast_skipped.items():
+            stats.read_by_type[etype.decode()] += n
+        self.fast_kept.clear()
+        self.fast_skipped.clear()
 
     def decode_kept(self, data: memoryview, line_number: int) -> None:
         """A kept line the fast path declined: projected dict + normalize_event, or the full parse."""
@@ -1125,6 +1132,7 @@ def _drain(parser: _HourParser, batch_size: int) -> tuple[pa.Table, list[dict]]:
     except (pa.ArrowException, OverflowError, TypeError, ValueError):
         table = _flush_row_by_row(parser, rows)
     rejected, parser.rejected = parser.rejected, []
+    parser.fold_counts()
     return table, rejected
 
 
