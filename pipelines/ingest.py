@@ -23,7 +23,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from pipelines.common import counters, make_pipeline, rows_to_table, run_to_completion
+from pipelines.common import counters, make_pipeline, one_local_worker, rows_to_table, run_to_completion
 from schemas.tables import EVENTS, REJECTED
 from swe_corpus.events import STAGE, ParseStats, iter_event_batches
 from swe_corpus.gharchive import (
@@ -154,20 +154,23 @@ class IngestEvents(beam.PTransform):
         batch_size: int = 8192,
         max_attempts: int = 6,
         backoff_s: float = 1.0,
+        spread_hours: bool = True,
     ):
         super().__init__()
         self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
         self.download_options = {"max_attempts": max_attempts, "backoff_s": backoff_s}
+        self.spread_hours = (
+            spread_hours  # False: no Reshuffle (one local worker, see common.one_local_worker)
+        )
+
+    def spread(self, hours):
+        """Hours redistributed over the workers (a `Create` puts them all in one bundle)."""
+        return hours | "SpreadHours" >> beam.Reshuffle() if self.spread_hours else hours
 
     def expand(self, hours):
-        outputs = (
-            hours
-            | "SpreadHours" >> beam.Reshuffle()
-            | "ReadHours"
-            >> beam.ParDo(
-                ReadHourFn(self.gharchive_url, self.cache_dir, self.batch_size, self.download_options)
-            ).with_outputs(REJECTED_TAG, main="events")
-        )
+        outputs = self.spread(hours) | "ReadHours" >> beam.ParDo(
+            ReadHourFn(self.gharchive_url, self.cache_dir, self.batch_size, self.download_options)
+        ).with_outputs(REJECTED_TAG, main="events")
         return {"events": outputs.events, "rejected": outputs[REJECTED_TAG]}
 
 
@@ -261,7 +264,7 @@ class WriteHourShards(IngestEvents):
         write = WriteHourShardsFn(
             self.out_dir, self.gharchive_url, self.cache_dir, self.batch_size, self.download_options
         )
-        return hours | "SpreadHours" >> beam.Reshuffle() | "ReadAndWriteHours" >> beam.ParDo(write)
+        return self.spread(hours) | "ReadAndWriteHours" >> beam.ParDo(write)
 
 
 # --------------------------------------------------------------------------- CLI
@@ -283,10 +286,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backoff", type=float, default=1.0, help="First retry delay in seconds (doubles).")
 
 
-def build(pipeline: beam.Pipeline, args: argparse.Namespace):
+def build(pipeline: beam.Pipeline, args: argparse.Namespace, spread_hours: bool = True):
     """Hours -> OUT/events/<hour>.parquet and OUT/rejected/<hour>.parquet (one of each per hour)."""
     write = WriteHourShards(
-        args.out, args.gharchive_url, args.cache_dir, args.batch_size, args.max_attempts, args.backoff
+        args.out,
+        args.gharchive_url,
+        args.cache_dir,
+        args.batch_size,
+        args.max_attempts,
+        args.backoff,
+        spread_hours=spread_hours,
     )
     return (
         pipeline
@@ -330,7 +339,7 @@ def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) 
     """Run the standalone stage; -> (ingest:* counters, funnel counters, wall seconds)."""
     start = time.perf_counter()
     pipeline = make_pipeline(extra_args)
-    build(pipeline, args)
+    build(pipeline, args, spread_hours=not one_local_worker(extra_args))
     result = run_to_completion(pipeline)
     seconds = time.perf_counter() - start
     return counters(result, NAMESPACE), counters(result, FUNNEL), seconds

@@ -5,7 +5,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.common import WriteTable, counters, make_pipeline, run_to_completion
+from pipelines.common import WriteTable, counters, make_pipeline, one_local_worker, run_to_completion
 from schemas import REJECTED, TABLES, schema_markdown
 from swe_corpus.rejects import instance_id, rejection
 
@@ -84,3 +84,10 @@ def _one_step_pipeline(fn) -> beam.Pipeline:
     p = make_pipeline([])
     _ = p | beam.Create([1, 2]) | beam.Map(fn)
     return p
+
+
+def test_one_local_worker_only_for_the_default_in_process_run():
+    assert one_local_worker([]) and one_local_worker(None) and one_local_worker(["--direct_num_workers", "1"])
+    assert not one_local_worker(["--direct_num_workers", "2", "--direct_running_mode", "multi_processing"])
+    assert not one_local_worker(["--runner", "DataflowRunner", "--project", "p"])
+    assert not one_local_worker(["--runner=DirectRunner"])
