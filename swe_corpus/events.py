@@ -47,7 +47,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import IO, Any, TypedDict
+from typing import IO, Annotated, Any, TypedDict
 
 import msgspec
 import orjson
@@ -544,17 +544,30 @@ class _SUser(msgspec.Struct, gc=False):
     type: str | None = None
 
 
-class _SRepoRef(msgspec.Struct, gc=False):
-    id: int | None = None
-    full_name: str | None = None
+# An int64 column value, checked while decoding: a number outside int64 fails the fast path, and the
+# dict path then stores null (`_int`).
+_Int64 = Annotated[int, msgspec.Meta(ge=-_INT64_MAX, le=_INT64_MAX)]
+
+
+class _SRepo(msgspec.Struct, gc=False):  # the event's repository
+    id: _Int64 | None = None
     name: str | None = None
+
+
+class _SRepoName(msgspec.Struct, gc=False):  # a head repository or a fork: only its name is used
+    full_name: str | None = None
     url: str | None = None
 
 
-class _SRef(msgspec.Struct, gc=False):
+class _SBase(msgspec.Struct, gc=False):  # its repository is the event's: not decoded
     ref: str | None = None
     sha: str | None = None
-    repo: _SRepoRef | None = None
+
+
+class _SHead(msgspec.Struct, gc=False):
+    ref: str | None = None
+    sha: str | None = None
+    repo: _SRepoName | None = None
 
 
 class _SLabel(msgspec.Struct, gc=False):
@@ -562,7 +575,7 @@ class _SLabel(msgspec.Struct, gc=False):
 
 
 class _SItem(msgspec.Struct, gc=False):  # an issue or a pull request
-    number: int | None = None
+    number: _Int64 | None = None
     title: str | None | msgspec.UnsetType = msgspec.UNSET
     body: str | None = None
     state: str | None | msgspec.UnsetType = msgspec.UNSET
@@ -573,13 +586,13 @@ class _SItem(msgspec.Struct, gc=False):  # an issue or a pull request
     merge_commit_sha: str | None = None
     author_association: str | None = None
     user: _SUser | None | msgspec.UnsetType = msgspec.UNSET
-    base: _SRef | None = None
-    head: _SRef | None | msgspec.UnsetType = msgspec.UNSET
+    base: _SBase | None = None
+    head: _SHead | None | msgspec.UnsetType = msgspec.UNSET
     pull_request: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET  # only its presence is used
 
 
 class _SComment(msgspec.Struct, gc=False):  # a comment or a review
-    id: int | None = None
+    id: _Int64 | None = None
     body: str | None = None
     path: str | None = None
     diff_hunk: str | None = None
@@ -592,14 +605,14 @@ class _SComment(msgspec.Struct, gc=False):  # a comment or a review
 
 class _SPayload(msgspec.Struct, gc=False):
     action: str | None = None
-    number: int | None = None
+    number: _Int64 | None = None
     pull_request: _SItem | None = None
     issue: int | _SItem | None = None
     comment: _SComment | None = None
     review: _SComment | None = None
-    forkee: int | _SRepoRef | None = None
+    forkee: int | _SRepoName | None = None
     actor_gravatar: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    comment_id: int | None = None
+    comment_id: _Int64 | None = None
 
 
 class _SEvent(msgspec.Struct, gc=False):
@@ -607,7 +620,7 @@ class _SEvent(msgspec.Struct, gc=False):
     type: str | None = None
     created_at: str | None = None
     actor: str | _SUser | None = None
-    repo: _SRepoRef | None = None
+    repo: _SRepo | None = None
     payload: _SPayload | None = None
     url: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
     repository: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
@@ -616,7 +629,7 @@ class _SEvent(msgspec.Struct, gc=False):
 _FAST = msgspec.json.Decoder(_SEvent)
 # RecursionError: msgspec recurses while skipping a deeply nested field it does not keep
 _DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError)
-_NO_ITEM, _NO_REF, _NO_REPO, _NO_COMMENT = _SItem(), _SRef(), _SRepoRef(), _SComment()
+_NO_ITEM, _NO_BASE, _NO_HEAD, _NO_REPO, _NO_COMMENT = _SItem(), _SBase(), _SHead(), _SRepoName(), _SComment()
 _UNSET = msgspec.UNSET
 # The fast path builds each row tuple directly, in COLUMNS order, from three blocks:
 # ITEM = number .. author_association, COMMENT = comment_id .. original_commit_id, then forkee_name.
@@ -642,7 +655,7 @@ def _fast_issue(issue: _SItem) -> tuple:
     else:
         login, user_type = user.login, user.type
     return (
-        _int(issue.number),
+        issue.number,
         issue.pull_request is not _UNSET,
         None if title is _UNSET else title,
         issue.body,
@@ -663,11 +676,11 @@ def _fast_pull_request(pr: _SItem, number: int | None) -> tuple:
         login = user_type = None
     else:
         login, user_type = user.login, user.type
-    base = pr.base or _NO_REF
-    head = pr.head if pr.head is not None and pr.head is not _UNSET else _NO_REF
+    base = pr.base or _NO_BASE
+    head = pr.head if pr.head is not None and pr.head is not _UNSET else _NO_HEAD
     head_repo = head.repo or _NO_REPO
     return (
-        _int(pr.number) if number is None else number,
+        pr.number if number is None else number,
         True,
         None if title is _UNSET else title,
         pr.body,
@@ -698,7 +711,7 @@ def _fast_comment(comment: _SComment, item: tuple, review_state: str | None) -> 
         item = (*item[:-3], user.login, user.type, comment.author_association)
     return (
         *item,
-        _int(comment.id),
+        comment.id,
         comment.body,
         review_state,
         comment.path,
@@ -752,13 +765,13 @@ def fast_row(ev: _SEvent, source_file: str, line_number: int) -> tuple | None:
         return None
     forkee_name = None
     if etype == "PullRequestEvent":
-        columns = (*_fast_pull_request(pr or _NO_ITEM, _int(payload.number)), *_NO_COMMENT_COLUMNS)
+        columns = (*_fast_pull_request(pr or _NO_ITEM, payload.number), *_NO_COMMENT_COLUMNS)
     elif etype == "IssuesEvent" or etype == "IssueCommentEvent":
         issue = payload.issue
         if issue.__class__ is _SItem:
             item = _fast_issue(issue)
         elif etype == "IssuesEvent":
-            item = (_int(payload.number) or None, *_NO_ITEM_COLUMNS[1:])
+            item = (payload.number or None, *_NO_ITEM_COLUMNS[1:])
         else:
             item = _NO_ITEM_COLUMNS
         if etype == "IssuesEvent":
@@ -766,7 +779,7 @@ def fast_row(ev: _SEvent, source_file: str, line_number: int) -> tuple | None:
         elif payload.comment is not None:
             columns = _fast_comment(payload.comment, item, None)
         else:
-            columns = (*item, _int(payload.comment_id), *_NO_COMMENT_COLUMNS[1:])
+            columns = (*item, payload.comment_id, *_NO_COMMENT_COLUMNS[1:])
     elif etype == "PullRequestReviewCommentEvent":
         if pr is None or pr.number is None:  # the number then comes from the comment's links
             return None
@@ -776,7 +789,7 @@ def fast_row(ev: _SEvent, source_file: str, line_number: int) -> tuple | None:
         columns = _fast_comment(review, _fast_pull_request(pr or _NO_ITEM, None), review.state)
     else:  # ForkEvent
         forkee = payload.forkee
-        forkee_name = forkee.full_name if forkee.__class__ is _SRepoRef else None
+        forkee_name = forkee.full_name if forkee.__class__ is _SRepoName else None
         columns = (*_NO_ITEM_COLUMNS, *_NO_COMMENT_COLUMNS)
     if columns is None:
         return None
@@ -785,7 +798,7 @@ def fast_row(ev: _SEvent, source_file: str, line_number: int) -> tuple | None:
         etype,
         payload.action,
         created_at,
-        _int(repo.id),
+        repo.id,
         repo_name,
         None if actor is None else actor.login,
         *columns,
