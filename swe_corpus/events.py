@@ -918,9 +918,11 @@ class _HourParser:
                 end = size
             line_number += 1
             match = None
-            if buf[pos] == 0x7B and buf[end - 1] == 0x7D and not (has_nul and find(b"\x00", pos, end) != -1):
-                match = leading(buf, pos, end) or search(buf, pos, end)  # the line's first type
-                if (etype := match and match.group(1)) and etype not in kept_types:
+            if buf[end - 1] == 0x7D and not (has_nul and find(b"\x00", pos, end) != -1):
+                match = leading(buf, pos, end)  # the line's first type: 2015+ lines (it checks the `{`)
+                if match is None and buf[pos] == 0x7B:
+                    match = search(buf, pos, end)  # other eras
+                if match is not None and (etype := match[1]) not in kept_types:
                     if run < 0:
                         run, run_line, run_skipped = pos, line_number - 1, len(skipped)
                     skipped.append(etype)
