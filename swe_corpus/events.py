@@ -842,27 +842,31 @@ def _split_objects(data: bytes) -> list[bytes] | None:
     return parts
 
 
+_JSON_VALUE = json.JSONDecoder()  # `raw_decode` says where the first JSON value of a text ends
+
+
 def _split_glued(data: bytes) -> list[bytes] | None:
-    """Split `{...}{...}` (two objects on one line) at a `}{` where both sides parse; None if impossible."""
+    """Split `{...}{...}` (objects glued on one line) after each object that parses; None if no split.
+
+    Linear: each object is parsed once, from where the one before it ended (trying every `}{` as an end
+    instead costs one parse per candidate, which a cut line full of `}{` in its text turns quadratic).
+    Decoded with `surrogateescape`, so each part encodes back to exactly its original bytes.
+    """
+    text = data.decode("utf-8", "surrogateescape")
     parts: list[bytes] = []
     start = 0
-    pos = data.find(b"}{")
-    while pos != -1:
-        head = data[start : pos + 1]
+    while text.startswith("{", start):
         try:
-            orjson.loads(head)
-        except orjson.JSONDecodeError:
-            try:
-                json.loads(head.decode("utf-8", "replace"))
-            except (ValueError, RecursionError):
-                pos = data.find(b"}{", pos + 1)
-                continue
-        parts.append(head)
-        start = pos + 1
-        pos = data.find(b"}{", start)
+            _, end = _JSON_VALUE.raw_decode(text, start)
+        except (ValueError, RecursionError):
+            break
+        if not text.startswith("{", end):
+            break
+        parts.append(text[start:end].encode("utf-8", "surrogateescape"))
+        start = end
     if not parts:
         return None
-    parts.append(data[start:])
+    parts.append(text[start:].encode("utf-8", "surrogateescape"))
     return parts
 
 

@@ -222,6 +222,25 @@ def test_event_spliced_onto_a_cut_event_is_read_and_the_cut_part_rejected():
     assert stats.objects == 7 == stats.kept + stats.skipped_type + sum(stats.rejected_by_reason.values())
 
 
+def test_cut_line_full_of_braces_is_rejected_in_linear_time():
+    """A cut line whose text holds `}{` everywhere (LaTeX: `\\frac{a}{b}`): one parse per candidate split
+    made this quadratic (a 400 KB line took 17 s; this 2.6 MB one would take minutes)."""
+    cut = line(1, body="\\frac{a}{b} " * 200_000)[:-100]
+    table, rejected, stats = parse(gz([cut, line(2)]))
+    assert table.column("number").to_pylist() == [2]
+    assert [(r["reason"], r["line_number"]) for r in rejected] == [("not_json", 1)]
+    assert stats.objects == 2
+
+
+def test_glued_objects_with_invalid_utf8_keep_their_bytes():
+    """Glued objects are split on a `surrogateescape` decoding: each part keeps its exact bytes, so the
+    invalid byte is replaced (and counted) in the event it belongs to."""
+    bad = line(1, body="caf\u00e9").replace("caf\u00e9".encode(), b"caf\xe9")
+    table, rejected, stats = parse(gz([bad + line(2, body="na\u00efve")]))
+    assert table.column("body").to_pylist() == ["caf\ufffd", "na\u00efve"]
+    assert rejected == [] and stats.invalid_utf8 == 1 and stats.objects == 2
+
+
 def test_valid_event_holding_an_object_with_a_string_id_is_not_split():
     """`{"id":"` inside a valid event (not a splice) costs a full parse, never a rejection."""
     nested = orjson.dumps({"id": "9", "type": "PushEvent", "payload": {"pusher": {"id": "x"}}})
