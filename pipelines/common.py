@@ -11,6 +11,7 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
+from apache_beam.runners.runner import PipelineResult
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def one_local_worker(beam_args: list[str] | None = None) -> bool:
     )
 
 
-def run_to_completion(pipeline: beam.Pipeline):
+def run_to_completion(pipeline: beam.Pipeline) -> PipelineResult:
     """Run `pipeline` and wait for it; -> the PipelineResult.
 
     While it runs, the objects alive at its start (imported modules, the pipeline graph: long-lived by

@@ -159,9 +159,8 @@ class IngestEvents(beam.PTransform):
         super().__init__()
         self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
         self.download_options = {"max_attempts": max_attempts, "backoff_s": backoff_s}
-        self.spread_hours = (
-            spread_hours  # False: no Reshuffle (one local worker, see common.one_local_worker)
-        )
+        # False: no Reshuffle (one local worker: see pipelines.common.one_local_worker)
+        self.spread_hours = spread_hours
 
     def spread(self, hours):
         """Hours redistributed over the workers (a `Create` puts them all in one bundle)."""
