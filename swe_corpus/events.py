@@ -636,15 +636,6 @@ _UNSET = msgspec.UNSET
 _ITEM_START, _COMMENT_START = COLUMNS.index("number"), COLUMNS.index("comment_id")
 _NO_ITEM_COLUMNS = (None,) * (_COMMENT_START - _ITEM_START)
 _NO_COMMENT_COLUMNS = (None,) * (COLUMNS.index("forkee_name") - _COMMENT_START)
-assert COLUMNS[_ITEM_START:_COMMENT_START][-3:] == ("user_login", "user_type", "author_association")
-assert COLUMNS[_COMMENT_START:][:8] == (
-    "comment_id", "comment_body", "review_state", "path", "diff_hunk", "commit_id", "original_commit_id",
-    "forkee_name",
-)  # fmt: skip
-assert COLUMNS[:_ITEM_START] == (
-    "event_id", "event_type", "action", "created_at", "repo_id", "repo_name", "actor_login"
-)  # fmt: skip
-assert COLUMNS[-3:] == ("payload_era", "source_file", "line_number")
 
 
 def _fast_issue(issue: _SItem) -> tuple:

@@ -353,6 +353,24 @@ def test_fast_path_matches_the_dict_normaliser(real, shared_data):
     assert table.to_pylist() == expected
 
 
+def test_fast_path_row_blocks_follow_the_schema():
+    """`fast_row` assembles rows from fixed blocks of the EVENTS columns; a schema change must move them."""
+    from swe_corpus import events
+
+    names = tuple(EVENTS.names)
+    item_start, comment_start = events._ITEM_START, events._COMMENT_START
+    assert names[:item_start] == (
+        "event_id", "event_type", "action", "created_at", "repo_id", "repo_name", "actor_login",
+    )  # fmt: skip
+    item = names[item_start:comment_start]
+    assert item[0] == "number" and item[-3:] == ("user_login", "user_type", "author_association")
+    assert names[comment_start:] == (
+        "comment_id", "comment_body", "review_state", "path", "diff_hunk", "commit_id", "original_commit_id",
+        "forkee_name", "payload_era", "source_file", "line_number",
+    )  # fmt: skip
+    assert len(events._NO_ITEM_COLUMNS) == len(item) and len(events._NO_COMMENT_COLUMNS) == 7
+
+
 def test_non_string_type_is_skipped_not_a_crash():
     odd = orjson.dumps({"id": "9", "type": {"x": 1}, "payload": {"type": "IssuesEvent"}})
     table, rejected, stats = parse(gz([odd, line(0)]))
