@@ -398,7 +398,7 @@ def _repo(obj: dict, era: str) -> tuple[str | None, int | None]:
 
 
 def _strings(d: dict, keys: tuple[str, ...]) -> list[str | None]:
-    """Several string fields at once (one call instead of one per field: this is the hot path)."""
+    """Several string fields at once (one call instead of one per field)."""
     return [v if v.__class__ is str else None for v in map(d.get, keys)]
 
 
@@ -1137,6 +1137,7 @@ def _record_break(parser: _HourParser, brk: StreamBreak, tail: bytes, line_numbe
 
 def _drain(parser: _HourParser, batch_size: int) -> tuple[pa.Table, list[dict]]:
     """The next batch of at most batch_size rows, with every rejection recorded so far."""
+    parser.fold_counts()  # first: a row Arrow refuses below is taken off counts that include it
     rows = parser.rows[:batch_size]
     parser.rows = parser.rows[batch_size:]
     try:
@@ -1144,7 +1145,6 @@ def _drain(parser: _HourParser, batch_size: int) -> tuple[pa.Table, list[dict]]:
     except (pa.ArrowException, OverflowError, TypeError, ValueError):
         table = _flush_row_by_row(parser, rows)
     rejected, parser.rejected = parser.rejected, []
-    parser.fold_counts()
     return table, rejected
 
 
