@@ -29,8 +29,9 @@ from pipelines.ingest import IngestEvents
 from schemas import TABLES
 from swe_corpus import config as corpus_config
 from swe_corpus.demo import use_demo_world
-from swe_corpus.gharchive import parse_hours, redact
+from swe_corpus.gharchive import parse_hours
 from swe_corpus.manifest import PIPELINE_STAGES, build_manifest, dataset_card, to_json
+from swe_corpus.redaction import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +131,8 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     log.info(
         "corpus: %d hours from %s, clones from %s, into %s",
         len(hours),
-        redact(cfg.ingest.gharchive_url),
-        redact(cfg.extract.git_url_template),
+        redact_url(cfg.ingest.gharchive_url),
+        redact_url(cfg.extract.git_url_template),
         out,
     )
     start = time.perf_counter()
@@ -144,8 +145,8 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
 
     inputs = {
         "hours": hours,
-        "gharchive_url": redact(cfg.ingest.gharchive_url),
-        "git_url_template": redact(cfg.extract.git_url_template),
+        "gharchive_url": redact_url(cfg.ingest.gharchive_url),
+        "git_url_template": redact_url(cfg.extract.git_url_template),
         "demo_world": bool(world),
         "beam_args": beam_args,
     }

@@ -36,8 +36,8 @@ from swe_corpus.gharchive import (
     hour_location,
     is_http,
     parse_hours,
-    redact,
 )
+from swe_corpus.redaction import redact_url
 from swe_corpus.rejects import rejection
 
 FUNNEL = "funnel"
@@ -96,7 +96,7 @@ class ReadHourFn(beam.DoFn):
             return
         if location is None:
             _inc(NAMESPACE, "gaps", 1)
-            where = redact(hour_location(self.gharchive_url, hour))
+            where = redact_url(hour_location(self.gharchive_url, hour))
             yield from self._file_rejection("gap_404", f"no such hour in the archive: {where}", name)
             return
         stats = ParseStats()

@@ -26,10 +26,11 @@ from swe_corpus.dedup import DedupConfig
 from swe_corpus.extract import RELEVANT_PREDICTORS, ExtractLimits
 from swe_corpus.extract import ExtractConfig as StageExtractConfig
 from swe_corpus.filters import FilterConfig
-from swe_corpus.gharchive import DEFAULT_BASE_URL, DEFAULT_CACHE_DIR, redact
+from swe_corpus.gharchive import DEFAULT_BASE_URL, DEFAULT_CACHE_DIR
 from swe_corpus.git_mirror import CLONE_MODES, DEFAULT_URL_TEMPLATE, MirrorConfig
 from swe_corpus.github_api import DEFAULT_API_URL, DEFAULT_MAX_CONCURRENCY
 from swe_corpus.github_api import DEFAULT_CACHE_DIR as DEFAULT_API_CACHE_DIR
+from swe_corpus.redaction import redact_url
 from swe_corpus.relevant import DEFAULT_BUDGET_BYTES, DEFAULT_K
 from swe_corpus.seeds import SeedConfig
 
@@ -210,7 +211,7 @@ class CorpusConfig:
         """Plain dict for manifest.json, URLs redacted (a clone URL or signed archive URL may carry a
         token)."""
         return {
-            section: {k: redact(v) if isinstance(v, str) and "://" in v else v for k, v in values.items()}
+            section: {k: redact_url(v) if isinstance(v, str) and "://" in v else v for k, v in values.items()}
             for section, values in dataclasses.asdict(self).items()
         }
 

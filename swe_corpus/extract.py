@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 import unidiff
 
-from swe_corpus.git_mirror import GitError, GitMirror, GitRepo, MirrorConfig, MirrorError, redact
+from swe_corpus.git_mirror import GitError, GitMirror, GitRepo, MirrorConfig, MirrorError
 from swe_corpus.languages import is_test_path, language_of
+from swe_corpus.redaction import redact_text
 from swe_corpus.rejects import rejection
 from swe_corpus.relevant import (
     DEFAULT_BUDGET_BYTES,
@@ -464,5 +465,5 @@ def root_commits(repo: GitRepo) -> list[str]:
 def reject(pr: dict, reason: str, detail: str) -> dict:
     """The `rejected` row of a PR; credentials in URLs redacted, the detail cut to 1,000 characters."""
     return rejection(
-        "extract", reason, redact(detail)[:1000], instance_id=pr.get("instance_id"), repo=pr.get("repo")
+        "extract", reason, redact_text(detail)[:1000], instance_id=pr.get("instance_id"), repo=pr.get("repo")
     )

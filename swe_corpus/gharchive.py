@@ -26,6 +26,8 @@ from urllib.parse import unquote, urlparse
 import requests
 import urllib3
 
+from swe_corpus.redaction import redact_url
+
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://data.gharchive.org"
@@ -99,17 +101,6 @@ def local_path(base: str) -> str:
     return base
 
 
-def redact(url: str) -> str:
-    """A URL safe for logs and `rejected` rows: no user:password@ and no query (signed-URL tokens)."""
-    parts = urlparse(url)
-    if not parts.scheme or not parts.netloc:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return parts._replace(netloc=host, query="", fragment="").geturl()
-
-
 def hour_location(base: str, hour: str) -> str:
     """Where one hour lives under `base` (URL, file://, local directory or Beam FileSystems path)."""
     base = base if is_http(base) else local_path(base)
@@ -165,7 +156,7 @@ class Downloader:
             self.stats.cache_hits += 1
             return None
         url = hour_location(self.base_url, hour)
-        shown = redact(url)
+        shown = redact_url(url)
         part = self.cache / f"{name}.part"
         for attempt in range(1, self.max_attempts + 1):
             try:

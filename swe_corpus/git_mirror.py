@@ -24,13 +24,13 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+from swe_corpus.redaction import redact_text
+
 log = logging.getLogger(__name__)
 
 DEFAULT_URL_TEMPLATE = "https://github.com/{repo}.git"
 CLONE_MODES = ("full", "blobless")
 REPO_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
-URL_CREDENTIALS_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
-URL_QUERY_RE = re.compile(r"(?P<url>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#'\"]+)[?#][^\s'\"]*")
 TEMP_SUFFIX_RE = re.compile(r"[a-z0-9_]{8}")  # the random part of a tempfile.mkdtemp name
 INIT_TIMEOUT_S = 60
 # Refspecs a mirror needs: branches, and the PR heads GitHub (and our tests) serve under refs/pull/.
@@ -41,14 +41,8 @@ class MirrorError(Exception):
     """A repository could not be mirrored; `reason` is the rejection code, the message is redacted."""
 
     def __init__(self, reason: str, detail: str):
-        super().__init__(redact(detail))
+        super().__init__(redact_text(detail))
         self.reason = reason
-
-
-def redact(text: str) -> str:
-    """Hide `user:token@` and drop the query and fragment (signed-URL tokens) of every URL in `text`
-    (logs, errors, rejection details): the free-text form of `gharchive.redact`'s rule for one URL."""
-    return URL_QUERY_RE.sub(r"\g<url>", URL_CREDENTIALS_RE.sub(r"\g<scheme>***@", text))
 
 
 def validate_repo(repo: str) -> str:
@@ -77,7 +71,7 @@ class MirrorConfig:
             raise ValueError(f"clone_mode must be one of {CLONE_MODES}")
         scheme = transport_of(self.url_template)
         if scheme not in ("https", "http", "file", "ssh", "git"):
-            raise ValueError(f"unsupported transport in url template: {redact(self.url_template)}")
+            raise ValueError(f"unsupported transport in url template: {redact_text(self.url_template)}")
         if not self.cache_dir:
             self.cache_dir = os.path.join(tempfile.gettempdir(), "swe-corpus-git-cache")
 
@@ -235,7 +229,7 @@ class GitMirror:
             if fresh:
                 shutil.rmtree(work, ignore_errors=True)
             raise
-        log.info("mirrored %s into %s", redact(url), path)
+        log.info("mirrored %s into %s", redact_text(url), path)
         return path
 
     def _remove_stale_attempts(self, path: Path) -> None:
@@ -332,7 +326,7 @@ class GitError(Exception):
     """A read-only git command failed on a mirror; `reason` is a rejection code."""
 
     def __init__(self, reason: str, detail: str):
-        super().__init__(redact(detail))
+        super().__init__(redact_text(detail))
         self.reason = reason
 
 

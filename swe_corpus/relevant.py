@@ -21,8 +21,9 @@ from typing import Protocol
 
 import requests
 
-from swe_corpus.git_mirror import GitRepo, TreeEntry, redact
+from swe_corpus.git_mirror import GitRepo, TreeEntry
 from swe_corpus.languages import EXTENSION_LANGUAGE, is_test_path, language_of
+from swe_corpus.redaction import redact_text
 
 log = logging.getLogger(__name__)
 
@@ -446,7 +447,7 @@ class LLMPredictor:
             return [Relevant(p, round(1.0 / (i + 1), 4), "llm") for i, p in enumerate(paths)]
         except Exception as e:  # network, HTTP, JSON shape, empty answer: fall back, never fail the PR
             log.warning(
-                "LLM predictor failed (%s); falling back to %s", redact(str(e))[:200], self.fallback.name
+                "LLM predictor failed (%s); falling back to %s", redact_text(str(e))[:200], self.fallback.name
             )
             self.last_used = f"llm_fallback_{self.fallback.name}"
             return self.fallback.predict(ctx, k)

@@ -23,9 +23,9 @@ from swe_corpus.git_mirror import (
     GitRepo,
     MirrorConfig,
     MirrorError,
-    redact,
     safe_git_config,
 )
+from swe_corpus.redaction import redact_text as redact
 from swe_corpus.relevant import ImportResolver, LocalPredictor, PRContext
 
 TOKEN = "ghp_s3cr3tT0KEN"

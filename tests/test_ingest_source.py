@@ -18,8 +18,8 @@ from swe_corpus.gharchive import (
     hour_file,
     hour_location,
     parse_hours,
-    redact,
 )
+from swe_corpus.redaction import redact_url as redact
 
 # --------------------------------------------------------------------------- hours
 
@@ -62,6 +62,9 @@ def test_urls_are_redacted_for_logs_and_rows():
         "https://example.org:8443/a/2015-01-01-0.json.gz"
     )
     assert redact("/local/dir/2015-01-01-0.json.gz") == "/local/dir/2015-01-01-0.json.gz"
+    # a URL urllib.parse refuses (bad port, bad IPv6) is still redacted, never an error at log time
+    assert redact("https://tok@host:notaport/x?sig=1") == "https://host:notaport/x"
+    assert redact("https://u:p@[::1/x#frag") == "https://[::1/x"
 
 
 # --------------------------------------------------------------------------- HTTP server
