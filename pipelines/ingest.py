@@ -37,7 +37,7 @@ from swe_corpus.gharchive import (
     is_http,
     parse_hours,
 )
-from swe_corpus.redaction import redact_url
+from swe_corpus.redaction import redact_text, redact_url
 from swe_corpus.rejects import rejection
 
 FUNNEL = "funnel"
@@ -92,7 +92,8 @@ class ReadHourFn(beam.DoFn):
         try:
             location = self._locate(hour)
         except (DownloadError, requests.RequestException, OSError) as exc:  # cache disk full, bad URL...
-            yield from self._file_rejection("download_failed", f"{type(exc).__name__}: {exc}", name)
+            detail = redact_text(f"{type(exc).__name__}: {exc}")  # fetch redacts its own; this is a backstop
+            yield from self._file_rejection("download_failed", detail, name)
             return
         if location is None:
             _inc(NAMESPACE, "gaps", 1)

@@ -168,6 +168,8 @@ class Downloader:
                 urllib3.exceptions.HTTPError,  # raised by raw.read1: cut body, read timeout
             ) as exc:
                 status, wait = type(exc).__name__, None
+            except requests.RequestException as exc:  # not worth a retry (invalid URL...): its message
+                raise DownloadError(f"{shown}: {type(exc).__name__}") from None  # holds the raw URL
             else:
                 if status == 200:
                     os.replace(part, target)  # atomic: a cached file is always complete
@@ -213,7 +215,7 @@ class Downloader:
                     out.write(block)
                     written += len(block)
                     self.stats.bytes += len(block)
-            if expected is not None and written < int(expected):
+            if expected is not None and expected.isdigit() and written < int(expected):
                 raise requests.exceptions.ChunkedEncodingError(f"short body: {written} of {expected} bytes")
         return 200
 

@@ -75,6 +75,7 @@ class Archive:
         self.files: dict[str, bytes] = {}
         self.fail_first: dict[str, list[int]] = {}  # name -> statuses to answer before serving
         self.interrupt_once: set[str] = set()  # names whose first full GET stops mid-body
+        self.bad_length: set[str] = set()  # names served with a Content-Length that is not a number
         self.requests: dict[str, list[str | None]] = defaultdict(list)  # name -> Range headers
         self.lock = threading.Lock()
 
@@ -105,7 +106,7 @@ def make_handler(archive: Archive):
             self.send_response(206 if rng else 200)
             if rng:
                 self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", "abc" if name in archive.bad_length else str(len(body)))
             self.end_headers()
             if interrupt:
                 self.wfile.write(body[: len(body) // 2])
@@ -179,6 +180,20 @@ def test_downloader_gives_up_after_bounded_attempts(archive, tmp_path):
         Downloader(archive.url, tmp_path, max_attempts=3, backoff_s=0.01).fetch("2016-03-01-1")
     assert len(archive.requests["2016-03-01-1.json.gz"]) == 3
     assert not (tmp_path / "2016-03-01-1.json.gz").exists()
+
+
+def test_malformed_content_length_is_not_a_crash(archive, tmp_path):
+    archive.files = {"2016-03-01-1.json.gz": b"x" * 1000}
+    archive.bad_length = {"2016-03-01-1.json.gz"}
+    path = Downloader(archive.url, tmp_path, max_attempts=2, backoff_s=0.01).fetch("2016-03-01-1")
+    assert path.read_bytes() == b"x" * 1000
+
+
+def test_unusable_url_is_a_download_error_without_its_secrets(tmp_path):
+    """requests puts the whole URL in its message (InvalidURL, MissingSchema...): never in a row or log."""
+    with pytest.raises(DownloadError) as err:
+        Downloader("https://user:s3cret@/x?sig=TOKEN", tmp_path, max_attempts=1).fetch("2016-03-01-1")
+    assert "s3cret" not in str(err.value) and "TOKEN" not in str(err.value)
 
 
 def test_recent_404_is_not_cached(archive, tmp_path):
