@@ -26,7 +26,7 @@ from swe_corpus.dedup import DedupConfig
 from swe_corpus.extract import RELEVANT_PREDICTORS, ExtractLimits
 from swe_corpus.extract import ExtractConfig as StageExtractConfig
 from swe_corpus.filters import FilterConfig
-from swe_corpus.gharchive import DEFAULT_BASE_URL, DEFAULT_CACHE_DIR
+from swe_corpus.gharchive import DEFAULT_BASE_URL, DEFAULT_CACHE_DIR, parse_hours
 from swe_corpus.git_mirror import CLONE_MODES, DEFAULT_URL_TEMPLATE, MirrorConfig
 from swe_corpus.github_api import DEFAULT_API_URL, DEFAULT_MAX_CONCURRENCY
 from swe_corpus.github_api import DEFAULT_CACHE_DIR as DEFAULT_API_CACHE_DIR
@@ -279,6 +279,11 @@ def validate(cfg: CorpusConfig, where: str = "config") -> CorpusConfig:
         raise ConfigError(f"{where}: [extract] relevant_predictor = 'llm' needs llm_url and llm_model")
     if "{repo}" not in cfg.extract.git_url_template:
         raise ConfigError(f"{where}: [extract] git_url_template must contain {{repo}}")
+    try:  # here, not when the run starts: `--overwrite` clears OUT first (empty: the demo's hours)
+        if cfg.ingest.hours.strip():
+            parse_hours(cfg.ingest.hours)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: [ingest] hours: {exc}") from None
     return cfg
 
 
