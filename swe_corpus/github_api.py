@@ -286,9 +286,19 @@ def pull_fields(pull: dict) -> dict:
     }
 
 
+def _rows_from(what: str, convert, *bodies):
+    """`convert(*bodies)`; an answer of the right JSON type but the wrong shape (a dict where a string
+    belongs, no `number`...) is a HydrationError like any other unusable answer, not a crash."""
+    try:
+        return convert(*bodies)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise HydrationError(f"{what}: unexpected JSON shape ({type(exc).__name__}: {exc})") from None
+
+
 def hydrate_pull_request(client: GitHubClient, pr: dict) -> dict:
     """The PR record with its text/merge data from the API (events data wins only where the API is null)."""
-    fields = pull_fields(client.pull(pr["repo"], pr["number"]))
+    what = f"pull {pr['repo']}#{pr['number']}"
+    fields = _rows_from(what, pull_fields, client.pull(pr["repo"], pr["number"]))
     out = dict(pr)
     for key, value in fields.items():
         if value is not None:
@@ -298,4 +308,5 @@ def hydrate_pull_request(client: GitHubClient, pr: dict) -> dict:
 
 
 def hydrate_issue(client: GitHubClient, repo: str, number: int) -> dict:
-    return issue_from_api(client.issue(repo, number), client.issue_comments(repo, number), repo)
+    issue, comments = client.issue(repo, number), client.issue_comments(repo, number)
+    return _rows_from(f"issue {repo}#{number}", issue_from_api, issue, comments, repo)

@@ -21,7 +21,14 @@ from test_prs_pipeline import rows
 
 from pipelines import prs as stage
 from swe_corpus.events import normalize_event
-from swe_corpus.github_api import ClientConfig, GitHubClient, HydrationError, NotFound, issue_from_api
+from swe_corpus.github_api import (
+    ClientConfig,
+    GitHubClient,
+    HydrationError,
+    NotFound,
+    hydrate_issue,
+    issue_from_api,
+)
 from swe_corpus.pull_requests import hints_text
 
 TOKEN = "ghp_TESTTOKEN0123456789abcdefSECRET"
@@ -148,6 +155,10 @@ def server():
         f"/repos/{REPO}/issues/4": api_issue(4),
         f"/repos/{REPO}/issues/4/comments": [],
         f"/repos/{REPO}/issues/6/comments": {"message": "not a list"},
+        # JSON of the right type in the wrong shape: no number; a string where an object belongs
+        f"/repos/{REPO}/issues/7": {"message": "Moved Permanently"},
+        f"/repos/{REPO}/issues/7/comments": [],
+        f"/repos/{REPO}/pulls/10": {**api_pull(10, "x"), "base": "main"},
     }
     FakeGitHub.html = {f"/repos/{REPO}/issues/5", f"/repos/{REPO}/pulls/9"}
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeGitHub)
@@ -216,6 +227,17 @@ def test_html_200_becomes_an_api_error_rejection_in_the_stage(server):
         "api_error",
         f"GET /repos/{REPO}/pulls/9: invalid JSON",
     )
+
+
+def test_wrong_shaped_answers_are_api_error_rejections_not_a_crash(server):
+    fn = stage.HydratePullRequestsFn(stage.PrsConfig(hydrate=True, github_api_url=server))
+    fn.setup()
+    (out,) = list(fn.process([{"repo": REPO, "number": 10, "instance_id": "x-10"}]))
+    assert (out.tag, out.value["reason"]) == (stage.REJECTED_TAG, "api_error")
+    assert out.value["detail"].startswith(f"pull {REPO}#10: unexpected JSON shape (AttributeError")
+    client = GitHubClient(ClientConfig(base_url=server))
+    with pytest.raises(HydrationError, match=f"issue {REPO}#7: unexpected JSON shape \\(KeyError"):
+        hydrate_issue(client, REPO, 7)
 
 
 def test_hydrating_dofns_share_the_process_client_and_keep_their_pool(server):
