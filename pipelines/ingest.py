@@ -212,8 +212,10 @@ class HourShardWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         complete = False
         try:
-            self.writer.close()
-            self.fh.close()
+            try:
+                self.writer.close()
+            finally:
+                self.fh.close()  # also when the writer's close fails (disk full): no leaked handle
             complete = exc_type is None
         finally:
             if complete:

@@ -463,7 +463,7 @@ def root_commits(repo: GitRepo) -> list[str]:
 
 
 def reject(pr: dict, reason: str, detail: str) -> dict:
-    """The `rejected` row of a PR; credentials in URLs redacted, the detail cut to 1,000 characters."""
+    """The `rejected` row of a PR; credentials in URLs redacted (`rejection` bounds the detail)."""
     return rejection(
-        "extract", reason, redact_text(detail)[:1000], instance_id=pr.get("instance_id"), repo=pr.get("repo")
+        "extract", reason, redact_text(detail), instance_id=pr.get("instance_id"), repo=pr.get("repo")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 RAW_PREFIX_BYTES = 200
+DETAIL_CHARS = 1000  # a detail may quote its input (an hour name, a git error): bounded here, once
 
 
 def rejection(
@@ -16,7 +17,8 @@ def rejection(
     line_number: int | None = None,
     raw: bytes | str | None = None,
 ) -> dict:
-    """A row of `schemas.REJECTED`. `raw` is cut to its first bytes and decoded with replacement."""
+    """A row of `schemas.REJECTED`. `raw` is cut to its first bytes and decoded with replacement;
+    `detail` is cut to DETAIL_CHARS."""
     if isinstance(raw, bytes):
         raw = raw[:RAW_PREFIX_BYTES].decode("utf-8", "replace")
     elif isinstance(raw, str):
@@ -24,7 +26,7 @@ def rejection(
     return {
         "stage": stage,
         "reason": reason,
-        "detail": detail,
+        "detail": detail[:DETAIL_CHARS] if detail is not None else None,
         "instance_id": instance_id,
         "repo": repo,
         "source_file": source_file,

@@ -24,6 +24,7 @@ def test_rejection_row_and_instance_id():
     row = rejection("ingest", "not_json", raw=b"\xff" + b"x" * 500, source_file="f", line_number=3)
     assert len(row["raw_prefix"]) <= 200 and row["raw_prefix"].startswith("\ufffd")
     assert set(row) == set(REJECTED.names)
+    assert len(rejection("ingest", "bad_hour", "x" * 5000)["detail"]) == 1000
     assert instance_id("psf/requests", 12) == "psf__requests-12"
 
 
