@@ -27,28 +27,23 @@ def make_pipeline(beam_args: list[str] | None = None) -> beam.Pipeline:
     """
     beam_args = list(beam_args or [])
     options = PipelineOptions(beam_args)
-    if not _names_runner(beam_args):
+    if not any(a == "--runner" or a.startswith("--runner=") for a in beam_args):
         from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
         return beam.Pipeline(runner=FnApiRunner(), options=options)
     return beam.Pipeline(options=options)
 
 
-def _names_runner(beam_args: list[str]) -> bool:
-    return any(a == "--runner" or a.startswith("--runner=") for a in beam_args)
-
-
-def one_local_worker(beam_args: list[str] | None = None) -> bool:
-    """Whether `make_pipeline(beam_args)` runs everything in one in-process worker (the default local run).
+def one_local_worker(pipeline: beam.Pipeline) -> bool:
+    """Whether `pipeline` runs everything in one in-process worker (the default local run).
 
     There a Reshuffle has no workers to spread elements over and only adds a shuffle stage (~40 ms per
     run), so composites that spread their input skip it.
     """
-    beam_args = list(beam_args or [])
-    return (
-        not _names_runner(beam_args)
-        and PipelineOptions(beam_args).view_as(DirectOptions).direct_num_workers == 1
-    )
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+    workers = pipeline.options.view_as(DirectOptions).direct_num_workers
+    return isinstance(pipeline.runner, FnApiRunner) and workers == 1
 
 
 def run_to_completion(pipeline: beam.Pipeline) -> PipelineResult:

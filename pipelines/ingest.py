@@ -155,17 +155,16 @@ class IngestEvents(beam.PTransform):
         batch_size: int = 8192,
         max_attempts: int = 6,
         backoff_s: float = 1.0,
-        spread_hours: bool = True,
     ):
         super().__init__()
         self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
         self.download_options = {"max_attempts": max_attempts, "backoff_s": backoff_s}
-        # False: no Reshuffle (one local worker: see pipelines.common.one_local_worker)
-        self.spread_hours = spread_hours
 
-    def spread(self, hours):
-        """Hours redistributed over the workers (a `Create` puts them all in one bundle)."""
-        return hours | "SpreadHours" >> beam.Reshuffle() if self.spread_hours else hours
+    @staticmethod
+    def spread(hours):
+        """Hours redistributed over the workers (a `Create` puts them all in one bundle); as they are
+        where there is one in-process worker."""
+        return hours if one_local_worker(hours.pipeline) else hours | "SpreadHours" >> beam.Reshuffle()
 
     def expand(self, hours):
         outputs = self.spread(hours) | "ReadHours" >> beam.ParDo(
@@ -288,7 +287,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backoff", type=float, default=1.0, help="First retry delay in seconds (doubles).")
 
 
-def build(pipeline: beam.Pipeline, args: argparse.Namespace, spread_hours: bool = True):
+def build(pipeline: beam.Pipeline, args: argparse.Namespace):
     """Hours -> OUT/events/<hour>.parquet and OUT/rejected/<hour>.parquet (one of each per hour)."""
     write = WriteHourShards(
         args.out,
@@ -297,7 +296,6 @@ def build(pipeline: beam.Pipeline, args: argparse.Namespace, spread_hours: bool 
         args.batch_size,
         args.max_attempts,
         args.backoff,
-        spread_hours=spread_hours,
     )
     return (
         pipeline
@@ -341,7 +339,7 @@ def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) 
     """Run the standalone stage; -> (ingest:* counters, funnel counters, wall seconds)."""
     start = time.perf_counter()
     pipeline = make_pipeline(extra_args)
-    build(pipeline, args, spread_hours=not one_local_worker(extra_args))
+    build(pipeline, args)
     result = run_to_completion(pipeline)
     seconds = time.perf_counter() - start
     return counters(result, NAMESPACE), counters(result, FUNNEL), seconds

@@ -88,7 +88,10 @@ def _one_step_pipeline(fn) -> beam.Pipeline:
 
 
 def test_one_local_worker_only_for_the_default_in_process_run():
-    assert one_local_worker([]) and one_local_worker(None) and one_local_worker(["--direct_num_workers", "1"])
-    assert not one_local_worker(["--direct_num_workers", "2", "--direct_running_mode", "multi_processing"])
-    assert not one_local_worker(["--runner", "DataflowRunner", "--project", "p"])
-    assert not one_local_worker(["--runner=DirectRunner"])
+    def local(args):
+        return one_local_worker(make_pipeline(args))
+
+    assert local([]) and local(None) and local(["--direct_num_workers", "1"])
+    assert not local(["--direct_num_workers", "2", "--direct_running_mode", "multi_processing"])
+    assert not local(["--runner", "DirectRunner"])  # any runner named (Dataflow needs its options)
+    assert not local(["--runner=DirectRunner"])
