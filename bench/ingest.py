@@ -132,7 +132,9 @@ def work_stage(files: list[Path], out: Path, beam_args: tuple[str, ...] = ()) ->
     hours = ",".join(p.name.removesuffix(".json.gz") for p in files)
     args = parser.parse_args(["--hours", hours, "--gharchive-url", str(files[0].parent), "--out", str(out)])
     _totals, funnel, _seconds = run_pipeline(args, list(beam_args))
-    return funnel["ingest:in"]
+    from swe_corpus.events import STAGE
+
+    return funnel[f"{STAGE}:in"]
 
 
 def work_stage_mp2(files: list[Path], out: Path) -> int:

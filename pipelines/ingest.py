@@ -10,6 +10,7 @@ Events are not deduplicated here (the PR stage drops duplicate event_ids while g
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import os
 import time
@@ -118,7 +119,7 @@ class ReadHourFn(beam.DoFn):
 
     def _locate(self, hour: str) -> str | None:
         if self.downloader is not None:
-            before = DownloadStats(**vars(self.downloader.stats))
+            before = dataclasses.replace(self.downloader.stats)
             try:
                 path = self.downloader.fetch(hour)
             finally:

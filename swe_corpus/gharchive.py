@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://data.gharchive.org"
 DEFAULT_CACHE_DIR = ".cache/swe-corpus/gharchive"  # relative to the working directory, like every cache
-FIRST_HOUR = datetime(2011, 2, 12, 0, tzinfo=UTC)
 _HOUR_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:-(\d{1,2}))?$")
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 GAP_SETTLED_AFTER = timedelta(days=2)

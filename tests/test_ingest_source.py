@@ -93,7 +93,8 @@ def make_handler(archive: Archive):
                 failures = archive.fail_first.get(name)
                 status = failures.pop(0) if failures else None
                 interrupt = name in archive.interrupt_once and rng is None
-                archive.interrupt_once.discard(name) if interrupt else None
+                if interrupt:
+                    archive.interrupt_once.discard(name)
             if status is not None:
                 self.send_error(status)
                 return
