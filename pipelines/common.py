@@ -9,13 +9,31 @@ from collections.abc import Iterable
 import apache_beam as beam
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
+from apache_beam.pvalue import TaggedOutput
 from apache_beam.runners.runner import PipelineResult
+
+from swe_corpus.rejects import rejection
 
 log = logging.getLogger(__name__)
 
 SHARD_TEMPLATE = "-SSSSS-of-NNNNN"
+FUNNEL = "funnel"  # the metrics namespace of every stage's `<stage>:in/kept/rejected:<reason>` counters
+REJECTED_TAG = "rejected"  # the tagged output every stage sends its `rejected` rows to
+
+
+def count(stage: str, what: str, n: int = 1) -> None:
+    """Add `n` to the funnel counter `<stage>:<what>`."""
+    Metrics.counter(FUNNEL, f"{stage}:{what}").inc(n)
+
+
+def rejected_output(stage: str, reason: str, detail: str | None = None, **where) -> TaggedOutput:
+    """A `rejected` row (`where`: instance_id, repo, source_file... of `rejection`) on the tagged output,
+    counted in the funnel as `<stage>:rejected:<reason>`."""
+    count(stage, f"rejected:{reason}")
+    return TaggedOutput(REJECTED_TAG, rejection(stage, reason, detail, **where))
 
 
 def make_pipeline(beam_args: list[str] | None = None) -> beam.Pipeline:

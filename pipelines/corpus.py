@@ -24,7 +24,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipelines import curate as curate_stage
 from pipelines import extract as extract_stage
 from pipelines import prs as prs_stage
-from pipelines.common import WriteTable, counters, make_pipeline, run_to_completion, write_text
+from pipelines.common import FUNNEL, WriteTable, counters, make_pipeline, run_to_completion, write_text
 from pipelines.ingest import IngestEvents
 from schemas import TABLES
 from swe_corpus import config as corpus_config
@@ -151,7 +151,7 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
         "beam_args": beam_args,
     }
     manifest = build_manifest(
-        cfg.to_dict(), inputs, counters(result, "funnel"), PIPELINE_STAGES, chained=CHAINED_STAGES
+        cfg.to_dict(), inputs, counters(result, FUNNEL), PIPELINE_STAGES, chained=CHAINED_STAGES
     )
     manifest["wall_seconds"] = round(seconds, 1)
     write_text(f"{out}/manifest.json", to_json(manifest))

@@ -23,10 +23,20 @@ from dataclasses import dataclass, field
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
-from pipelines.common import WriteTable, counters, make_pipeline, run_to_completion, table_glob, write_text
+from pipelines.common import (
+    FUNNEL,
+    REJECTED_TAG,
+    WriteTable,
+    count,
+    counters,
+    make_pipeline,
+    rejected_output,
+    run_to_completion,
+    table_glob,
+    write_text,
+)
 from schemas import PULL_REQUESTS_CURATED, REJECTED, RL_SEED
 from swe_corpus import dedup, seeds
 from swe_corpus.config import CurateConfig as CurateSection
@@ -40,7 +50,6 @@ from swe_corpus.decontaminate import (
 )
 from swe_corpus.filters import FilterChain, FilterConfig, Verdict
 from swe_corpus.manifest import CURATE_STAGES, build_manifest, dataset_card, to_json
-from swe_corpus.rejects import rejection
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +63,8 @@ class CurateConfig:
     signature_batch: int = 512  # PRs hashed per vectorised MinHash call
 
 
-def _count(name: str) -> None:
-    Metrics.counter("funnel", name).inc()
-
-
 def _reject(stage: str, pr: dict, reason: str, detail: str) -> TaggedOutput:
-    _count(f"{stage}:rejected:{reason}")
-    return TaggedOutput(
-        "rejected", rejection(stage, reason, detail, instance_id=pr.get("instance_id"), repo=pr.get("repo"))
-    )
+    return rejected_output(stage, reason, detail, instance_id=pr.get("instance_id"), repo=pr.get("repo"))
 
 
 # --------------------------------------------------------------------------- filters and decontamination
@@ -83,7 +85,7 @@ class FilterDoFn(beam.DoFn):
         self.chain = FilterChain(self.config)
 
     def process(self, pr: dict):
-        _count("filter:in")
+        count("filter", "in")
         try:
             row, verdict = self.chain(pr)
         except Exception as err:  # noqa: BLE001 - one odd row is a recorded rejection, not a failed run
@@ -91,7 +93,7 @@ class FilterDoFn(beam.DoFn):
         if verdict:
             yield _reject("filter", row, verdict.reason, verdict.detail)
         else:
-            _count("filter:kept")
+            count("filter", "kept")
             yield row
 
 
@@ -106,7 +108,7 @@ class DecontaminateDoFn(beam.DoFn):
         self.decontaminator = Decontaminator(self.config, tasks=self.tasks)
 
     def process(self, pr: dict):
-        _count("decontaminate:in")
+        count("decontaminate", "in")
         try:
             verdict = self.decontaminator(pr)
         except Exception as err:  # noqa: BLE001 - recorded, see FilterDoFn
@@ -114,7 +116,7 @@ class DecontaminateDoFn(beam.DoFn):
         if verdict:
             yield _reject("decontaminate", pr, verdict.reason, verdict.detail)
         else:
-            _count("decontaminate:kept")
+            count("decontaminate", "kept")
             yield pr
 
 
@@ -161,21 +163,21 @@ class DecideDuplicates(beam.DoFn):
         prs = sorted(grouped["pr"], key=lambda p: (str(p.get("head_sha")), str(p.get("merge_commit_sha"))))
         clusters = sorted(grouped["cluster"])
         for extra in prs[1:]:  # the same PR twice in the input: keep one, account for the rest
-            _count("dedup:in")
+            count("dedup", "in")
             yield _reject(
                 "dedup", extra, "duplicate_instance_id", f"{iid} appears {len(prs)} times in the input"
             )
         if not prs:
             return
         pr = prs[0]
-        _count("dedup:in")
+        count("dedup", "in")
         me = node_of(pr)  # hashes the whole patch: once
         root, size = clusters[0] if clusters else (me, 1)
         if root[1] != iid:
             reason = "exact_duplicate" if me[2] and me[2] == root[2] else "near_duplicate"
             yield _reject("dedup", pr, reason, f"duplicate of {root[1]} (cluster of {size})")
             return
-        _count("dedup:kept")
+        count("dedup", "kept")
         yield {**pr, "dedup_cluster": iid, "dedup_cluster_size": size}
 
 
@@ -214,7 +216,7 @@ class NearDedup(beam.PTransform):
         return (
             {"pr": keyed, "cluster": clusters}
             | "JoinClusters" >> beam.CoGroupByKey()
-            | "Decide" >> beam.ParDo(DecideDuplicates()).with_outputs("rejected", main="kept")
+            | "Decide" >> beam.ParDo(DecideDuplicates()).with_outputs(REJECTED_TAG, main="kept")
         )
 
 
@@ -226,7 +228,7 @@ class PrecheckSeeds(beam.DoFn):
         self.config = config
 
     def process(self, pr: dict):
-        _count("rl_seed:in")
+        count("rl_seed", "in")
         try:
             kind, skip = seeds.precheck(pr, self.config)
         except Exception as err:  # noqa: BLE001 - see BuildSeeds
@@ -234,7 +236,7 @@ class PrecheckSeeds(beam.DoFn):
             kind, skip = None, "error"
         row = {**pr, "issue_kind": kind}
         if skip:
-            _count(f"rl_seed:rejected:{skip}")
+            count("rl_seed", f"rejected:{skip}")
             yield TaggedOutput("done", {**row, "is_rl_seed": False, "rl_seed_skip_reason": skip})
         else:
             yield (pr["instance_id"], row)
@@ -264,10 +266,10 @@ class BuildSeeds(beam.DoFn):
                 log.warning("seed of %s failed: %s", pr.get("instance_id"), err)
                 seed, skip = None, "error"
             if seed is None:
-                _count(f"rl_seed:rejected:{skip}")
+                count("rl_seed", f"rejected:{skip}")
                 yield {**pr, "is_rl_seed": False, "rl_seed_skip_reason": skip}
             else:
-                _count("rl_seed:kept")
+                count("rl_seed", "kept")
                 yield TaggedOutput("seed", seed)
                 yield {**pr, "is_rl_seed": True, "rl_seed_skip_reason": None}
 
@@ -312,12 +314,12 @@ class Curate(beam.PTransform):
     def expand(self, inputs):
         c = self.config
         filtered = inputs["pull_requests"] | "Filter" >> beam.ParDo(FilterDoFn(c.filters)).with_outputs(
-            "rejected", main="kept"
+            REJECTED_TAG, main="kept"
         )
         d = c.decontamination
         tasks = read_benchmark(d.benchmark_file) if d.benchmark_file and d.mode != "none" else None
         clean = filtered.kept | "Decontaminate" >> beam.ParDo(DecontaminateDoFn(d, tasks)).with_outputs(
-            "rejected", main="kept"
+            REJECTED_TAG, main="kept"
         )
         unique = clean.kept | "Dedup" >> NearDedup(c.dedup, c.signature_batch)
         curated, seed_rows = (unique.kept, inputs["blobs"]) | "Seeds" >> SelectSeeds(c.seeds)
@@ -426,7 +428,7 @@ def run(args: argparse.Namespace, extra_args: list[str]) -> int:
         "beam_args": extra_args,
     }
     manifest = build_manifest(
-        dataclasses.asdict(config), inputs, counters(result, "funnel"), CURATE_STAGES, chained=CURATE_STAGES
+        dataclasses.asdict(config), inputs, counters(result, FUNNEL), CURATE_STAGES, chained=CURATE_STAGES
     )
     write_text(f"{args.out.rstrip('/')}/manifest.json", to_json(manifest))
     write_text(f"{args.out.rstrip('/')}/README.md", dataset_card(manifest))

@@ -13,7 +13,16 @@ import logging
 import apache_beam as beam
 
 import schemas.tables as schemas
-from pipelines.common import WriteTable, counters, make_pipeline, run_to_completion, table_glob
+from pipelines.common import (
+    FUNNEL,
+    REJECTED_TAG,
+    WriteTable,
+    count,
+    counters,
+    make_pipeline,
+    run_to_completion,
+    table_glob,
+)
 from swe_corpus.extract import RELEVANT_PREDICTORS, ExtractConfig, ExtractLimits, extract_repo, reject
 from swe_corpus.git_mirror import CLONE_MODES, DEFAULT_URL_TEMPLATE, GitMirror, MirrorConfig
 from swe_corpus.linking import link_commit_messages
@@ -56,7 +65,7 @@ class ExtractRepositoryFn(beam.DoFn):
     def process(self, element):
         repo, prs = element
         prs = list(prs)
-        beam.metrics.Metrics.counter("funnel", f"{STAGE}:in").inc(len(prs))
+        count(STAGE, "in", len(prs))
         done: set[str | None] = set()
         kept = 0
         try:
@@ -75,18 +84,17 @@ class ExtractRepositoryFn(beam.DoFn):
     @staticmethod
     def route(kind: str, value):
         """Extraction outputs -> main/tagged outputs and funnel counters (one place, one invariant)."""
-        funnel = beam.metrics.Metrics.counter
         if kind == "pull_requests":
-            funnel("funnel", f"{STAGE}:kept").inc()
+            count(STAGE, "kept")
             yield value
         elif kind == "rejected":
-            funnel("funnel", f"{STAGE}:rejected:{value['reason']}").inc()
-            yield beam.pvalue.TaggedOutput("rejected", value)
+            count(STAGE, f"rejected:{value['reason']}")
+            yield beam.pvalue.TaggedOutput(REJECTED_TAG, value)
         elif kind == "blobs":
             yield beam.pvalue.TaggedOutput("blobs", (value["blob_sha"], value))
         else:
             name, n = value
-            funnel("extract_detail", name).inc(n)
+            beam.metrics.Metrics.counter("extract_detail", name).inc(n)
 
 
 class AnyValue(beam.CombineFn):
@@ -120,11 +128,11 @@ class ExtractCode(beam.PTransform):
             | "GroupByRepo" >> beam.GroupByKey()
             | "Extract"
             >> beam.ParDo(ExtractRepositoryFn(self.config)).with_outputs(
-                "blobs", "rejected", main="pull_requests"
+                "blobs", REJECTED_TAG, main="pull_requests"
             )
         )
         blobs = results.blobs | "OnePerSha" >> beam.CombinePerKey(AnyValue()) | "Rows" >> beam.Values()
-        return {"pull_requests": results.pull_requests, "blobs": blobs, "rejected": results.rejected}
+        return {"pull_requests": results.pull_requests, "blobs": blobs, "rejected": results[REJECTED_TAG]}
 
 
 # --------------------------------------------------------------------------- CLI
@@ -179,7 +187,7 @@ def config_from_args(args: argparse.Namespace) -> ExtractConfig:
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     result = run_pipeline(args, extra_args)
-    for name, value in sorted(counters(result, "funnel").items()):
+    for name, value in sorted(counters(result, FUNNEL).items()):
         log.info("%s = %d", name, value)
     return 0
 

@@ -24,7 +24,17 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from pipelines.common import counters, make_pipeline, one_local_worker, rows_to_table, run_to_completion
+from pipelines.common import (
+    FUNNEL,
+    REJECTED_TAG,
+    count,
+    counters,
+    make_pipeline,
+    one_local_worker,
+    rejected_output,
+    rows_to_table,
+    run_to_completion,
+)
 from schemas.tables import EVENTS, REJECTED
 from swe_corpus.events import STAGE, ParseStats, iter_event_batches
 from swe_corpus.gharchive import (
@@ -41,9 +51,7 @@ from swe_corpus.gharchive import (
 from swe_corpus.redaction import redact_text, redact_url
 from swe_corpus.rejects import rejection
 
-FUNNEL = "funnel"
 NAMESPACE = "ingest"
-REJECTED_TAG = "rejected"
 
 
 def _inc(namespace: str, name: str, value: int) -> None:
@@ -111,7 +119,7 @@ class ReadHourFn(beam.DoFn):
                         yield beam.pvalue.TaggedOutput(REJECTED_TAG, row)
         except OSError as exc:  # the file vanished or the filesystem failed mid-read
             stats.objects += 1
-            stats.rejected_by_reason["read_failed"] += 1
+            stats.rejected_by_reason["read_failed"] += 1  # counted with the file's other records
             yield beam.pvalue.TaggedOutput(
                 REJECTED_TAG, rejection(STAGE, "read_failed", str(exc), source_file=name)
             )
@@ -141,9 +149,8 @@ class ReadHourFn(beam.DoFn):
 
     @staticmethod
     def _file_rejection(reason: str, detail: str, name: str):
-        _inc(FUNNEL, f"{STAGE}:in", 1)
-        _inc(FUNNEL, f"{STAGE}:rejected:{reason}", 1)
-        yield beam.pvalue.TaggedOutput(REJECTED_TAG, rejection(STAGE, reason, detail, source_file=name))
+        count(STAGE, "in")
+        yield rejected_output(STAGE, reason, detail, source_file=name)
 
 
 class IngestEvents(beam.PTransform):

@@ -25,7 +25,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from apache_beam.metrics import Metrics
 
-from pipelines.common import WriteTable, counters, make_pipeline, run_to_completion
+from pipelines.common import (
+    FUNNEL,
+    REJECTED_TAG,
+    WriteTable,
+    count,
+    counters,
+    make_pipeline,
+    rejected_output,
+    run_to_completion,
+)
 from schemas.tables import EVENTS, ISSUES, PULL_REQUESTS, REJECTED
 from swe_corpus import pull_requests as prs
 from swe_corpus.github_api import (
@@ -40,12 +49,11 @@ from swe_corpus.github_api import (
     hydrate_issue,
     hydrate_pull_request,
 )
-from swe_corpus.rejects import instance_id, rejection
+from swe_corpus.rejects import instance_id
 
 log = logging.getLogger(__name__)
-FUNNEL = "funnel"
 STAGE, LINK_STAGE, HYDRATE_STAGE, ISSUE_STAGE = "prs", "link", "hydrate", "issues"
-REJECTED_TAG, ISSUES_TAG, REGROUP_TAG, HYDRATE_TAG = "rejected", "issues", "regroup", "hydrate"
+ISSUES_TAG, REGROUP_TAG, HYDRATE_TAG = "issues", "regroup", "hydrate"
 _KEY_COLUMNS = ("event_type", "is_pull_request", "repo_id", "repo_name", "number")
 
 
@@ -58,17 +66,6 @@ class PrsConfig:
     github_api_url: str = DEFAULT_API_URL
     api_cache_dir: str | None = None
     api_concurrency: int = DEFAULT_MAX_CONCURRENCY
-
-
-def _count(stage: str, what: str, n: int = 1) -> None:
-    Metrics.counter(FUNNEL, f"{stage}:{what}").inc(n)
-
-
-def _reject(stage: str, reason: str, detail: str, *, iid: str | None, repo: str | None):
-    _count(stage, f"rejected:{reason}")
-    return beam.pvalue.TaggedOutput(
-        REJECTED_TAG, rejection(stage, reason, detail, instance_id=iid, repo=repo)
-    )
 
 
 _clients: dict[tuple, GitHubClient] = {}
@@ -156,19 +153,19 @@ class AssembleFn(beam.DoFn):
         key, batches = element
         rows = [row for batch in batches for row in batch]
         if key[0] == "issue":
-            _count(ISSUE_STAGE, "in")
+            count(ISSUE_STAGE, "in")
             issue = prs.assemble_issue(rows)
             yield beam.pvalue.TaggedOutput(
                 ISSUES_TAG, (prs.issue_join_key(issue["repo"], issue["number"]), issue)
             )
             return
         pr = prs.assemble_pull_request(rows)
-        _count(STAGE, "in")
+        count(STAGE, "in")
         verdict = prs.rejection_reason(pr, self.config.keep_unmerged, self.config.hydrate)
         if verdict:
-            yield _reject(STAGE, *verdict, iid=pr["instance_id"], repo=pr["repo"])
+            yield rejected_output(STAGE, *verdict, instance_id=pr["instance_id"], repo=pr["repo"])
             return
-        _count(STAGE, "kept")
+        count(STAGE, "kept")
         if self.config.hydrate and prs.needs_hydration(pr):
             yield beam.pvalue.TaggedOutput(HYDRATE_TAG, pr)
         else:
@@ -181,25 +178,25 @@ class HydratePullRequestsFn(_HydratingDoFn):
 
     def process(self, batch: list[dict]):
         for pr, result in self._parallel(lambda pr: hydrate_pull_request(self.client, pr), batch):
-            _count(HYDRATE_STAGE, "in")
+            count(HYDRATE_STAGE, "in")
             if isinstance(result, HydrationError):
                 yield _hydrate_reject(result, pr["repo"], pr["instance_id"])
             elif not result["merged"] and not self.config.keep_unmerged:
-                yield _reject(
+                yield rejected_output(
                     HYDRATE_STAGE,
                     "unmerged",
                     "the API says not merged",
-                    iid=pr["instance_id"],
+                    instance_id=pr["instance_id"],
                     repo=pr["repo"],
                 )
             else:
-                _count(HYDRATE_STAGE, "kept")
+                count(HYDRATE_STAGE, "kept")
                 yield prs.relink(result)
 
 
 def _hydrate_reject(exc: HydrationError, repo: str, iid: str):
     reason = "not_found" if isinstance(exc, NotFound) else "api_error"
-    return _reject(HYDRATE_STAGE, reason, str(exc), iid=iid, repo=repo)
+    return rejected_output(HYDRATE_STAGE, reason, str(exc), instance_id=iid, repo=repo)
 
 
 # --------------------------------------------------------------------------- 3. join issues
@@ -228,7 +225,7 @@ def attach_to_pulls(key: tuple[str, int], issue: dict | None, pulls: list[dict],
         if usable is None:
             yield _reject_link(pr, link, issue, hydrate)
         else:
-            _count(LINK_STAGE, "kept")
+            count(LINK_STAGE, "kept")
         if len(pr["_links"]) == 1:
             yield prs.attach_issues(pr, [(link, usable)] if usable else [])
         else:
@@ -246,7 +243,7 @@ def _reject_link(pr: dict, link: dict, issue: dict | None, hydrate: bool):
         )
     else:
         reason, detail = "issue_without_text", f"{ref}: its events carry no title/body; use --hydrate"
-    return _reject(LINK_STAGE, reason, detail, iid=pr["instance_id"], repo=pr["repo"])
+    return rejected_output(LINK_STAGE, reason, detail, instance_id=pr["instance_id"], repo=pr["repo"])
 
 
 class JoinIssuesFn(beam.DoFn):
@@ -261,9 +258,11 @@ class JoinIssuesFn(beam.DoFn):
         issue, duplicates = _choose_issue(list(grouped["issue"]))
         for dup in duplicates:
             detail = _duplicate_detail(dup, issue)
-            yield _reject(ISSUE_STAGE, "duplicate_item_key", detail, iid=dup["issue_id"], repo=dup["repo"])
+            yield rejected_output(
+                ISSUE_STAGE, "duplicate_item_key", detail, instance_id=dup["issue_id"], repo=dup["repo"]
+            )
         if issue is not None:
-            _count(ISSUE_STAGE, "kept")
+            count(ISSUE_STAGE, "kept")
         pulls = list(grouped["pr"])
         if pulls and self.config.hydrate and prs.issue_needs_hydration(issue):
             yield beam.pvalue.TaggedOutput(HYDRATE_TAG, (key, issue, pulls))
@@ -302,13 +301,13 @@ class HydrateIssuesFn(_HydratingDoFn):
             return hydrate_issue(self.client, _link_for(pulls[0], key)["repo"], key[1])
 
         for (key, seen, pulls), result in self._parallel(fetch, batch):
-            _count(HYDRATE_STAGE, "in")
+            count(HYDRATE_STAGE, "in")
             if isinstance(result, HydrationError):
                 repo = _link_for(pulls[0], key)["repo"]
                 yield _hydrate_reject(result, repo, instance_id(repo, key[1]))
                 result = seen
             else:
-                _count(HYDRATE_STAGE, "kept")
+                count(HYDRATE_STAGE, "kept")
                 if seen is not None:
                     result["repo_id"] = seen.get("repo_id")
             yield from attach_to_pulls(key, result, pulls, hydrate=True)
@@ -322,7 +321,7 @@ def finish_multi_link(element) -> dict:
 
 
 def _count_links(pr: dict) -> dict:
-    _count(LINK_STAGE, "in", len(pr["_links"]))
+    count(LINK_STAGE, "in", len(pr["_links"]))
     return pr
 
 
