@@ -33,8 +33,13 @@ CLONE_MODES = ("full", "blobless")
 REPO_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
 TEMP_SUFFIX_RE = re.compile(r"[a-z0-9_]{8}")  # the random part of a tempfile.mkdtemp name
 INIT_TIMEOUT_S = 60
-# Refspecs a mirror needs: branches, and the PR heads GitHub (and our tests) serve under refs/pull/.
-FETCH_REFSPECS = ("+refs/heads/*:refs/heads/*", "+refs/pull/*/head:refs/pull/*/head")
+# Refspecs a mirror needs: branches, the PR heads GitHub (and our tests) serve under refs/pull/, and tags
+# (a merge reachable only from a release tag, its branch deleted, is lost without them).
+FETCH_REFSPECS = (
+    "+refs/heads/*:refs/heads/*",
+    "+refs/pull/*/head:refs/pull/*/head",
+    "+refs/tags/*:refs/tags/*",
+)
 
 
 class MirrorError(Exception):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from test_extract import LIMITS, REPO, build_world
-from test_git_helpers import git_out
+from test_git_helpers import RepoBuilder, git_out
 
 from swe_corpus.extract import ExtractConfig, extract_pr, extract_repo
 from swe_corpus.git_mirror import (
@@ -276,3 +276,31 @@ def test_temp_dirs_of_killed_clones_are_removed(world, tmp_path):
         os.utime(d, (hour_ago, hour_ago))
     m.ensure(REPO)
     assert not stale.exists() and live.exists() and other.exists()
+
+
+def test_merge_reachable_only_from_a_tag_resolves(tmp_path):
+    """A release merged on a branch that was then deleted, only its tag left: tags are fetched (and
+    counted), so the PR's merge commit is in the mirror and the PR extracts."""
+    b = RepoBuilder(tmp_path / "work")
+    b.write("pkg/mod.py", "VALUE = 1\n")
+    base = b.commit("initial")
+    b.git("checkout", "-q", "-b", "release-1.x")
+    b.write("pkg/mod.py", "VALUE = 2\n")
+    merge = b.commit("Fix value (#5)")
+    b.git("tag", "v1.0.1")
+    b.git("checkout", "-q", "main")
+    b.git("branch", "-q", "-D", "release-1.x")
+    b.publish(tmp_path / "serve" / "acme" / "tagged.git")
+    config = ExtractConfig(
+        mirror=MirrorConfig(
+            cache_dir=str(tmp_path / "cache"), url_template=f"file://{tmp_path}/serve/{{repo}}.git"
+        ),
+        limits=LIMITS,
+        relevant="none",
+    )
+    pr = {"instance_id": "acme__tagged-5", "repo": "acme/tagged", "number": 5, "merge_commit_sha": merge}
+    out = list(extract_repo("acme/tagged", [pr], config))
+    rows = [v for k, v in out if k == "pull_requests"]
+    assert [r["base_commit"] for r in rows] == [base]
+    assert "+VALUE = 2" in rows[0]["patch"]
+    assert ("count", ("mirror_tags", 1)) in out
