@@ -24,7 +24,8 @@ Damage handling: a gzip stream that ends early or breaks keeps every line before
 records one ``truncated_gzip`` / ``corrupt_gzip`` rejection for the unreadable remainder; two objects
 on one line (``}{``) are split; NUL padding is skipped (it also separates records); invalid UTF-8 is
 replaced and counted; a line that is not JSON (or nested too deeply to parse) is rejected as
-``not_json``; a kept-type event that cannot be normalised is rejected as ``malformed_event``.
+``not_json``; a kept-type event that cannot be normalised is rejected as ``malformed_event`` (or
+``number_out_of_range`` for a PR/issue number beyond int64); a file without any event as ``empty_hour``.
 
 Speed: ISA-L decompression in small steps (the chunk stays in cache); lines are found in place; the
 event type is found with a byte-level regex before any JSON parsing, so events of types we do not keep
@@ -386,15 +387,32 @@ def detect_era(obj: dict, created_at: datetime) -> str:
 def _repo(obj: dict, era: str) -> tuple[str | None, int | None]:
     if era == "timeline":
         repo = _d(obj.get("repository"))
-        owner, name = _str(repo.get("owner")), _str(repo.get("name"))
-        if owner and name:
-            return f"{owner}/{name}", _int(repo.get("id"))
-        return _url_parts(repo.get("url") or obj.get("url"))[0], _int(repo.get("id"))
+        return _timeline_repo_name(obj, repo), _int(repo.get("id"))
     repo = _d(obj.get("repo"))
     name = _str(repo.get("name"))
     if not name or "/" not in name:
         name = _url_parts(repo.get("url"))[0] or name
     return name, _int(repo.get("id"))
+
+
+def _timeline_repo_name(obj: dict, repo: dict) -> str | None:
+    """owner/name of a Timeline-era event. Organisation repositories carry `owner == ""` and a url like
+    `https://github.com//name` (seen in 2013 hours), so the name is taken from the first field that holds
+    it whole: owner + name, organization + name, the repository url, the event url, the PR's base repo."""
+    name = _str(repo.get("name"))
+    for owner in (_str(repo.get("owner")), _str(repo.get("organization"))):
+        if owner and name:
+            return f"{owner}/{name}"
+    for url in (repo.get("url"), obj.get("url")):
+        if found := _url_parts(url)[0]:
+            return found
+    base = _d(_d(_d(_d(obj.get("payload")).get("pull_request")).get("base")).get("repo"))
+    full = _str(base.get("full_name"))
+    if full and full.count("/") == 1 and all(full.split("/")):
+        return full
+    owner = _d(base.get("owner")).get("login")
+    base_name = _str(base.get("name"))
+    return f"{owner}/{base_name}" if _str(owner) and base_name else None
 
 
 def _strings(d: dict, keys: tuple[str, ...]) -> list[str | None]:
@@ -509,6 +527,14 @@ def _payload_fields(row: dict, etype: str, payload: dict, obj: dict, era: str) -
             row[col] = None if etype == "PullRequestEvent" else row.get(col)
 
 
+class UnusableEvent(ValueError):
+    """A kept-type event that cannot be used, with a rejection reason of its own (not `malformed_event`)."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+
+
 def normalize_event(obj: dict, source_file: str, line_number: int | None) -> dict | None:
     """One parsed GH Archive event -> one EVENTS row dict; None for types we do not keep."""
     etype = obj.get("type")
@@ -533,8 +559,21 @@ def normalize_event(obj: dict, source_file: str, line_number: int | None) -> dic
     row["payload_era"] = era
     row["source_file"] = source_file
     row["line_number"] = line_number
-    _payload_fields(row, etype, _d(obj.get("payload")), obj, era)
+    payload = _d(obj.get("payload"))
+    _payload_fields(row, etype, payload, obj, era)
+    if row["number"] is None and etype != "ForkEvent" and (huge := _huge_number(payload)) is not None:
+        raise UnusableEvent("number_out_of_range", f"{etype}: number {str(huge)[:40]} is beyond int64")
     return row
+
+
+def _huge_number(payload: dict) -> int | None:
+    """A PR or issue number that no int64 column can hold (the row's number is then null): such a PR
+    cannot be assembled, so the event is rejected rather than silently unattributed."""
+    for holder in (payload, _d(payload.get("pull_request")), _d(payload.get("issue"))):
+        n = holder.get("number")
+        if n.__class__ is int and not -_INT64_MAX <= n <= _INT64_MAX:
+            return n
+    return None
 
 
 # --------------------------------------------------------------------------- fast path (events era)
@@ -1054,6 +1093,9 @@ class _HourParser:
             return
         try:
             row = normalize_event(obj, self.source_file, line_number)
+        except UnusableEvent as exc:
+            self.reject(exc.reason, str(exc), line_number, bytes(data))
+            return
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             self.reject("malformed_event", f"{etype}: {exc}", line_number, bytes(data))
             return
@@ -1086,6 +1128,7 @@ def iter_event_batches(
     counting = _CountingReader(raw)
     parser = _HourParser(source_file, stats)
     stats.files += 1
+    objects_before, bytes_out_before = stats.objects, stats.bytes_out
     line_number, rest = 0, b""
     try:
         try:
@@ -1110,6 +1153,12 @@ def iter_event_batches(
             rest = b""
         if rest:
             line_number = parser.chunk(rest, line_number)
+        if (
+            stats.objects == objects_before
+        ):  # a 0-byte file, an empty gzip, blank lines: not an hour of events
+            stats.objects += 1
+            size = stats.bytes_out - bytes_out_before
+            parser.reject("empty_hour", f"the file holds no event ({size} bytes decompressed)", None, None)
         stats.lines += line_number
         stats.bytes_in += counting.count
         while len(parser.rows) > batch_size:

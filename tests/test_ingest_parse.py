@@ -8,6 +8,7 @@ import json
 import zlib
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 import orjson
 import pyarrow as pa
@@ -16,6 +17,7 @@ import pytest
 from schemas.tables import EVENTS
 from swe_corpus.events import KEPT_TYPES, ParseStats, iter_event_batches, normalize_event
 
+DATA = Path(__file__).parent / "data"
 REAL_HOURS = ["2015-01-01-1.json.gz", "2012-06-14-15.json.gz", "2011-02-15-0.json.gz"]
 
 
@@ -313,10 +315,12 @@ def test_kept_type_without_timestamp_is_rejected():
     assert table.num_rows == 1 and [r["reason"] for r in rejected] == ["malformed_event"]
 
 
-def test_huge_number_is_null_not_a_crash():
+def test_huge_number_is_a_rejection_not_a_crash():
     big = line(1).replace(b'"number":1', b'"number":' + str(2**70).encode())
-    table, rejected, _ = parse(gz([line(0), big]))
-    assert table.column("number").to_pylist() == [0, None] and rejected == []
+    table, rejected, stats = parse(gz([line(0), big]))
+    assert table.column("number").to_pylist() == [0]
+    assert [(r["reason"], r["line_number"]) for r in rejected] == [("number_out_of_range", 2)]
+    assert stats.rejected_by_reason == {"number_out_of_range": 1}
 
 
 def test_value_arrow_refuses_is_rejected_not_a_crash(monkeypatch):
@@ -476,3 +480,29 @@ def test_fast_path_matches_the_dict_normaliser_on_odd_shapes(real):
                 checked += 1
     assert mismatches == [], "\n".join(map(repr, mismatches))
     assert checked == len(samples) * 3 * len(MUTATIONS) and len(samples) == 5
+
+
+def test_timeline_organisation_repositories_keep_their_name():
+    """Real 2012 org-repository events given the 2013 quirk (owner "", url `https://github.com//name`):
+    the name comes from organization, the event url, or the PR's base repository (tests/data/README.md)."""
+    data = (DATA / "timeline-org-2013-shape.jsonl").read_bytes()
+    table, rejected, _ = parse(gz(data.splitlines()))
+    assert rejected == []
+    assert table.column("repo_name").to_pylist() == [
+        "plexinc-plugins/Services.bundle",
+        "plataformatec/simple_form",
+        "wlanslovenija/PiplMesh",
+        "Lullabot/github-pm",
+        "Lullabot/github-pm",  # no organization, no event url: payload.pull_request.base.repo.full_name
+    ]
+    assert set(table.column("payload_era").to_pylist()) == {"timeline"}
+
+
+@pytest.mark.parametrize(
+    "data", [b"", gzip.compress(b""), gzip.compress(b"\n\n")], ids=["0-byte", "empty-gzip", "blank"]
+)
+def test_an_hour_without_events_is_a_rejection_not_an_empty_hour(data):
+    table, rejected, stats = parse(io.BytesIO(data))
+    assert table.num_rows == 0
+    assert [(r["reason"], r["source_file"]) for r in rejected] == [("empty_hour", "test.json.gz")]
+    assert stats.objects == 1 and stats.rejected_by_reason == {"empty_hour": 1}
