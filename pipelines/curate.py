@@ -234,7 +234,7 @@ class PrecheckSeeds(beam.DoFn):
         except Exception as err:  # noqa: BLE001 - see BuildSeeds
             log.warning("seed precheck of %s failed: %s", pr.get("instance_id"), err)
             kind, skip = None, "error"
-        row = {**pr, "issue_kind": kind}
+        row = {**pr, "issue_kind": kind and kind.kind, "issue_kind_reason": kind and kind.reason}
         if skip:
             count("rl_seed", f"rejected:{skip}")
             yield TaggedOutput("done", {**row, "is_rl_seed": False, "rl_seed_skip_reason": skip})

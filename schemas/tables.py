@@ -259,8 +259,17 @@ PULL_REQUESTS_EXTRACTED = extend(
     [
         f("base_commit", pa.string(), "Merge base of base_sha and head_sha (SWE-bench's base_commit)."),
         f("extraction_method", pa.string(), "merge_base, merge_commit_first_parent, or pr_commits."),
-        f("patch", pa.large_string(), "Unified diff base_commit..head of non-test files."),
+        f(
+            "patch",
+            pa.large_string(),
+            "Unified diff base_commit..head of the files that are neither tests nor documentation (SWE-bench's gold patch).",
+        ),
         f("test_patch", pa.large_string(), "Unified diff base_commit..head of test files."),
+        f(
+            "doc_patch",
+            pa.large_string(),
+            "Unified diff base_commit..head of documentation: changelog entries, release notes, docs, AUTHORS. patch + test_patch + doc_patch is the whole change.",
+        ),
         f(
             "changed_files",
             pa.list_(CHANGED_FILE),
@@ -308,10 +317,15 @@ PULL_REQUESTS_CURATED = extend(
         f("text_language_score", pa.float64(), "fastText probability of text_language."),
         f("num_changed_files", pa.int64(), "Changed files."),
         f("num_changed_lines", pa.int64(), "Added + deleted lines."),
-        f("patch_bytes", pa.int64(), "Bytes of patch + test_patch."),
+        f("patch_bytes", pa.int64(), "Bytes of patch + test_patch + doc_patch."),
         f("dedup_cluster", pa.string(), "Near-duplicate cluster id (instance_id of its representative)."),
         f("dedup_cluster_size", pa.int64(), "Members of the cluster (1 = unique)."),
-        f("issue_kind", pa.string(), "bug, feature, other: heuristic classification of the linked issue."),
+        f("issue_kind", pa.string(), "bug, feature, other: rule-based classification of the linked issues."),
+        f(
+            "issue_kind_reason",
+            pa.string(),
+            "The evidence for issue_kind: label:NAME, title:bug 'WORD', question_title, docs_title, request...",
+        ),
         f("is_rl_seed", pa.bool_(), "Selected for rl_seed."),
         f(
             "rl_seed_skip_reason",

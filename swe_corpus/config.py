@@ -146,7 +146,7 @@ class CurateConfig:
     )
     max_patch_bytes: int = opt(
         FilterConfig.max_patch_bytes,
-        "PRs whose patch + test_patch exceed this are rejected (patch_too_large).",
+        "PRs whose patch + test_patch + doc_patch exceed this are rejected (patch_too_large).",
     )
     text_languages: list[str] = opt(
         [], "Keep only these fastText lid.176 labels of the issue+PR text, e.g. ['en']; empty keeps all."

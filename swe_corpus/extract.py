@@ -1,4 +1,5 @@
-"""Per-PR code extraction from a mirror: base commit, patch / test_patch, changed files, contents, commits.
+"""Per-PR code extraction from a mirror: base commit, patch / test_patch / doc_patch, changed files, contents,
+commits.
 
 One subprocess per PR: `git log --boundary head ^base` lists the commits and yields the merge base.
 The diff (`-z --raw -p -M`: structure and text of the whole change at once) comes from a long-running
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 import unidiff
 
 from swe_corpus.git_mirror import GitError, GitMirror, GitRepo, MirrorConfig, MirrorError
-from swe_corpus.languages import is_test_path, language_of
+from swe_corpus.languages import is_doc_path, is_test_path, language_of
 from swe_corpus.redaction import redact_text
 from swe_corpus.rejects import rejection
 from swe_corpus.relevant import (
@@ -233,8 +234,9 @@ class ContentReader:
 
 def changed_files(
     repo: GitRepo, base: str, head: str, limits: ExtractLimits, ext: Extraction
-) -> tuple[list[dict], str, str]:
-    """changed_files rows plus (patch, test_patch) from one `git diff -z --raw -p` call."""
+) -> tuple[list[dict], str, str, str]:
+    """changed_files rows plus (patch, test_patch, doc_patch) from one `git diff -z --raw -p` call. Like
+    SWE-bench's gold patches, `patch` holds neither tests nor documentation (`languages.is_doc_path`)."""
     out = repo.diff(base, head, limits.max_diff_bytes)
     raw, patch = parse_raw_and_patch(out)
     if len(raw) > limits.max_files_per_pr:
@@ -244,7 +246,7 @@ def changed_files(
     if len(chunks) != expected:
         raise ExtractError("diff_mismatch", f"{len(raw)} raw entries but {len(chunks)} patch chunks")
     reader = ContentReader(repo, limits, ext.blobs, ext.counts)
-    rows, fix, test = [], [], []
+    rows, fix, test, doc = [], [], [], []
     it = iter(chunks)
     for change in raw:
         n = 2 if change.status == "T" else 1
@@ -252,7 +254,7 @@ def changed_files(
         additions, deletions, binary = check_chunk(text, n)
         path = change.old_path if change.status == "D" else change.path
         is_test = is_test_path(path)
-        (test if is_test else fix).append(text)
+        (test if is_test else doc if is_doc_path(path) else fix).append(text)
         before_size, before_omit = reader.read(change.old_sha, change.old_mode, binary)
         after_size, after_omit = reader.read(change.new_sha, change.new_mode, binary)
         rows.append(
@@ -272,7 +274,7 @@ def changed_files(
                 "content_omitted": before_omit or after_omit,
             }
         )
-    return rows, "".join(fix), "".join(test)
+    return rows, "".join(fix), "".join(test), "".join(doc)
 
 
 def log_range(repo: GitRepo, head: str, exclude: str) -> tuple[list[dict], list[str]]:
@@ -310,7 +312,7 @@ def extract_pr(repo: GitRepo, pr: dict, limits: ExtractLimits | None = None) -> 
     try:
         res = resolve(repo, pr)
         ext = Extraction(columns={})
-        files, patch, test_patch = changed_files(repo, res.base_commit, res.head, limits, ext)
+        files, patch, test_patch, doc_patch = changed_files(repo, res.base_commit, res.head, limits, ext)
         commits = res.commits if res.commits is not None else log_range(repo, res.head, res.base_commit)[0]
         if not files:
             raise ExtractError("empty_diff", "no change between base commit and head")
@@ -319,6 +321,7 @@ def extract_pr(repo: GitRepo, pr: dict, limits: ExtractLimits | None = None) -> 
             "extraction_method": res.method,
             "patch": patch,
             "test_patch": test_patch,
+            "doc_patch": doc_patch,
             "changed_files": files,
             "commits": commits[-limits.max_commits :],
         }
@@ -422,6 +425,7 @@ def extract_repo(
     emitted: set[str] = set()
     with GitRepo(path, mirror.transport, low_speed_time_s=mirror.config.low_speed_time_s) as repo:
         roots = root_commits(repo)
+        yield "count", ("mirror_tags", count_tags(repo))
         cochange = None
         if predictor is not None:
             try:
@@ -452,6 +456,14 @@ def extract_repo(
                 if sha not in emitted:
                     emitted.add(sha)
                     yield "blobs", {"blob_sha": sha, "size": len(text.encode("utf-8")), "content": text}
+
+
+def count_tags(repo: GitRepo) -> int:
+    """Tags in the mirror: fetched so that merges reachable only from a release tag still resolve."""
+    try:
+        return len(repo.run("for-each-ref", "--format=%(objectname)", "refs/tags/").split())
+    except GitError:
+        return 0
 
 
 def root_commits(repo: GitRepo) -> list[str]:

@@ -230,10 +230,12 @@ class ChangeSize(NamedTuple):
 
 
 def change_size(pr: dict) -> ChangeSize:
-    """Changed files, added + deleted lines and diff bytes (patch + test_patch) of a PR."""
+    """Changed files, added + deleted lines and diff bytes (patch + test_patch + doc_patch) of a PR."""
     files = pr.get("changed_files") or []
     lines = sum((f.get("additions") or 0) + (f.get("deletions") or 0) for f in files)
-    nbytes = sum(len((pr.get(k) or "").encode("utf-8", "replace")) for k in ("patch", "test_patch"))
+    nbytes = sum(
+        len((pr.get(k) or "").encode("utf-8", "replace")) for k in ("patch", "test_patch", "doc_patch")
+    )
     return ChangeSize(len(files), lines, nbytes)
 
 
@@ -330,6 +332,7 @@ def classify_hunks(pr: dict, config: FilterConfig) -> list[str | None]:
     changed = {f.get("path"): f for f in pr.get("changed_files") or []}
     diffs = split_file_diffs(pr.get("patch") or "")
     diffs.update(split_file_diffs(pr.get("test_patch") or ""))
+    diffs.update(split_file_diffs(pr.get("doc_patch") or ""))
     kinds: list[str | None] = []
     for path in set(changed) | set(diffs):
         if path is None:

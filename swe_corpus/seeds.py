@@ -2,46 +2,30 @@
 
 A seed needs (in this order; the first failing check is the PR's `rl_seed_skip_reason`):
 1. `no_linked_issue`: at least one linked issue with text;
-2. `not_bug_report`: the issue reads as a bug report or a change request (`classify_issue`);
-3. `no_code_change`: the change touches at least one non-test programming file;
-4. `context_too_large`: changed files at the base fit `max_context_bytes` (relevant files are then added
-   while they fit, so they never push a seed over the budget);
+2. `not_bug_report`: the issue reads as a bug report or a change request (`issue_kind.classify_issue`);
+3. `no_code_change`: the change touches at least one code file (`code_files`: non-test programming files,
+   not generated, vendored or lock files);
+4. `context_too_large`: the code files at the base fit `max_context_bytes` (relevant code files are then
+   added while they fit, so they never push a seed over the budget). Prose the PR also changes
+   (changelogs, release notes, docs) stays in `patch`, as in SWE-bench, but is neither context nor oracle:
+   the model is asked to change code, and a 300 KB `CHANGES` file is not code context;
 5. `missing_content`: a changed file's content is not in `blobs` (binary, oversized, undecodable...).
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
-from swe_corpus.languages import PROGRAMMING_LANGUAGES
+from swe_corpus.issue_kind import IssueKind, classify_issue, combine
+from swe_corpus.languages import is_code_file
 
 STAGE = "rl_seed"
-
-BUG_LABELS = re.compile(r"bug|defect|regression|crash|error|fix|broken", re.IGNORECASE)
-FEATURE_LABELS = re.compile(r"enhancement|feature|improvement|request|proposal|refactor", re.IGNORECASE)
-OTHER_LABELS = re.compile(
-    r"question|support|discussion|duplicate|invalid|wontfix|won't fix|documentation|docs", re.IGNORECASE
-)
-BUG_TEXT = re.compile(
-    r"\b(bug|error|exception|traceback|stack ?trace|crash(es|ed|ing)?|fail(s|ed|ing|ure)?|broken|regression"
-    r"|incorrect(ly)?|wrong|unexpected(ly)?|does(n't| not) work|not working|segfault|panic|hang(s|ing)?"
-    r"|raises?|leak(s|ing)?|expected .{0,40}(but|instead)|instead of)\b",
-    re.IGNORECASE,
-)
-FEATURE_TEXT = re.compile(
-    r"\b(feature request|add(ing)? (support|an? option|a way)|support for|would be (nice|great|useful)"
-    r"|it would be|please add|allow(s|ing)? (users?|to)|should (be able|support|have|allow)|propos(e|al)"
-    r"|enhancement|implement|deprecate|make it possible|new option)\b",
-    re.IGNORECASE,
-)
-QUESTION_TEXT = re.compile(r"^\s*(\[?question\]?|how (do|can|to)|is it possible|why does)\b", re.IGNORECASE)
 
 
 @dataclass
 class SeedConfig:
-    """Seed criteria; `issue_kinds` are the classify_issue kinds accepted as tasks."""
+    """Seed criteria; `issue_kinds` are the `issue_kind.KINDS` accepted as tasks."""
 
     issue_kinds: tuple[str, ...] = ("bug", "feature")
     # ~60k tokens (SWE-RL's inference cap) at ~4 bytes/token, less room for the issue and the prompt
@@ -49,67 +33,41 @@ class SeedConfig:
     max_relevant_files: int = 10
 
 
-def classify_issue(title: str, body: str, labels: list[str] | None = None) -> str:
-    """'bug', 'feature' or 'other'. Labels decide when present (maintainers triaged the issue); otherwise
-    the title then the body are read: a question in the title is 'other', failure vocabulary (error,
-    traceback, crash, wrong, expected ... but) is 'bug', request vocabulary (add support, would be nice,
-    should allow) is 'feature'. Bug wins over feature when both appear: "X fails, please add Y" is a bug."""
-    labels = labels or []
-    if any(BUG_LABELS.search(lb) for lb in labels):
-        return "bug"
-    if any(FEATURE_LABELS.search(lb) for lb in labels):
-        return "feature"
-    if any(OTHER_LABELS.search(lb) for lb in labels):
-        return "other"
-    title, body = title or "", body or ""
-    if QUESTION_TEXT.search(title):
-        return "other"
-    for text in (title, body):
-        if BUG_TEXT.search(text):
-            return "bug"
-        if FEATURE_TEXT.search(text):
-            return "feature"
-    return "other"
-
-
-def pr_issue_kind(pr: dict) -> str | None:
-    """Kind of the PR's linked issues: a bug if any is, else a feature if any is; None without issues."""
-    kinds = [
-        classify_issue(i.get("title") or "", i.get("body") or "", i.get("labels"))
-        for i in pr.get("linked_issues") or []
-    ]
-    if not kinds:
-        return None
-    return "bug" if "bug" in kinds else "feature" if "feature" in kinds else "other"
-
-
-def is_programming_file(changed: dict) -> bool:
-    """A changed non-test file in a programming language (`languages.PROGRAMMING_LANGUAGES`: build
-    files, config, markup and prose do not count)."""
-    return (
-        changed.get("language") in PROGRAMMING_LANGUAGES
-        and not changed.get("is_test")
-        and not changed.get("binary")
+def pr_issue_kind(pr: dict) -> IssueKind | None:
+    """Kind (and its reason) of the PR's linked issues: a bug if any is, else a feature if any is."""
+    return combine(
+        [
+            classify_issue(i.get("title"), i.get("body"), i.get("labels"))
+            for i in pr.get("linked_issues") or []
+        ]
     )
 
 
+def is_code_change(changed: dict) -> bool:
+    """A changed file the seed shows and asks for: a non-test, non-binary code file (`is_code_file`)."""
+    return is_code_file(changed["path"]) and not changed.get("is_test") and not changed.get("binary")
+
+
 def code_files(pr: dict) -> list[dict]:
-    """Non-test changed files: the ones the patch (not the test patch) changes, context and oracle."""
-    return [f for f in pr.get("changed_files") or [] if not f.get("is_test")]
+    """The changed code files: context at the base and oracle after the change."""
+    return [f for f in pr.get("changed_files") or [] if is_code_change(f)]
 
 
-def precheck(pr: dict, config: SeedConfig) -> tuple[str | None, str | None]:
-    """(issue_kind, skip_reason) from the PR row alone, before any content is fetched."""
+def relevant_code_files(pr: dict, config: SeedConfig) -> list[dict]:
+    """Relevant unchanged files that are code (tests of changed sources included): the rest is not shown."""
+    relevant = [r for r in pr.get("relevant_files") or [] if r.get("path") and is_code_file(r["path"])]
+    return relevant[: config.max_relevant_files]
+
+
+def precheck(pr: dict, config: SeedConfig) -> tuple[IssueKind | None, str | None]:
+    """(issue kind with its reason, skip_reason) from the PR row alone, before any content is fetched."""
     kind = pr_issue_kind(pr)
     has_text = any((i.get("title") or i.get("body")) for i in pr.get("linked_issues") or [])
     if kind is None or not has_text or not (pr.get("problem_statement") or "").strip():
         return kind, "no_linked_issue"
-    if kind not in config.issue_kinds:
+    if kind.kind not in config.issue_kinds:
         return kind, "not_bug_report"
-    if (
-        not any(is_programming_file(f) for f in pr.get("changed_files") or [])
-        or not (pr.get("patch") or "").strip()
-    ):
+    if not code_files(pr) or not (pr.get("patch") or "").strip():
         return kind, "no_code_change"
     base_bytes = sum(f.get("before_size") or 0 for f in code_files(pr) if f.get("status") != "added")
     if base_bytes > config.max_context_bytes:
@@ -122,19 +80,15 @@ def needed_blobs(pr: dict, config: SeedConfig) -> list[str]:
     shas = []
     for f in code_files(pr):
         shas += [s for s in (f.get("before_blob"), f.get("after_blob")) if s]
-    shas += [
-        r["blob_sha"]
-        for r in (pr.get("relevant_files") or [])[: config.max_relevant_files]
-        if r.get("blob_sha")
-    ]
+    shas += [r["blob_sha"] for r in relevant_code_files(pr, config) if r.get("blob_sha")]
     return sorted(set(shas))
 
 
 def dominant_language(pr: dict) -> str | None:
-    """Language with the most changed lines among the programming files."""
+    """Language with the most changed lines among the code files."""
     weights: Counter[str] = Counter()
-    for f in pr.get("changed_files") or []:
-        if is_programming_file(f):
+    for f in code_files(pr):
+        if f.get("language"):
             weights[f["language"]] += (f.get("additions") or 0) + (f.get("deletions") or 0) + 1
     return min(weights.items(), key=lambda kv: (-kv[1], kv[0]))[0] if weights else None
 
@@ -160,7 +114,7 @@ def build_seed(pr: dict, contents: dict[str, str], config: SeedConfig) -> tuple[
     if used > config.max_context_bytes:
         return None, "context_too_large"
     shown = {c["path"] for c in context}
-    for rel in (pr.get("relevant_files") or [])[: config.max_relevant_files]:
+    for rel in relevant_code_files(pr, config):
         text = contents.get(rel.get("blob_sha"))
         if text is None or rel.get("path") in shown:
             continue

@@ -10,7 +10,7 @@ from test_git_helpers import RepoBuilder, git_out
 
 from swe_corpus.extract import ExtractConfig, ExtractError, ExtractLimits, extract_pr, extract_repo, log_range
 from swe_corpus.git_mirror import GitError, GitMirror, GitRepo, MirrorConfig
-from swe_corpus.languages import is_test_path, language_of
+from swe_corpus.languages import is_doc_path, is_test_path, language_of
 
 REPO = "acme/widgets"
 LIMITS = ExtractLimits(max_file_bytes=4000)
@@ -171,9 +171,14 @@ def test_patch_and_contents_equal_git(world, extracted, number):
     base, head = world["expect"][number]
     assert cols["base_commit"] == git_out(world["bare"], "merge-base", base, head).decode().strip()
     files = cols["changed_files"]
+    doc = {f["path"] for f in files if is_doc_path(f["path"])}
     test_paths = [p for f in files if f["is_test"] for p in (f["path"], f["old_path"]) if p]
-    fix_paths = [p for f in files if not f["is_test"] for p in (f["path"], f["old_path"]) if p]
+    doc_paths = [p for f in files if f["path"] in doc for p in (f["path"], f["old_path"]) if p]
+    fix_paths = [
+        p for f in files if not f["is_test"] and f["path"] not in doc for p in (f["path"], f["old_path"]) if p
+    ]
     assert cols["test_patch"] == diff_text(world["bare"], base, head, test_paths)
+    assert cols["doc_patch"] == diff_text(world["bare"], base, head, doc_paths)
     assert cols["patch"] == diff_text(world["bare"], base, head, fix_paths)
     for f in files:
         assert f["is_test"] == is_test_path(f["path"]) and f["language"] == language_of(f["path"])
@@ -184,8 +189,10 @@ def test_patch_and_contents_equal_git(world, extracted, number):
             assert (
                 ext.blobs[f["after_blob"]] == git_out(world["bare"], "show", f"{head}:{f['path']}").decode()
             )
-    for text in (cols["patch"], cols["test_patch"]):
+    for text in (cols["patch"], cols["test_patch"], cols["doc_patch"]):
         unidiff.PatchSet(text)  # parses
+    if number == 1:
+        assert doc == {"docs/obsolete.md"} and "docs/obsolete.md" not in cols["patch"]
 
 
 def test_every_kind_of_change_in_merge_commit_pr(extracted):

@@ -1,7 +1,6 @@
-import pytest
 from test_curate_rows import blob_sha, file_blobs, make_pr
 
-from swe_corpus.seeds import SeedConfig, build_seed, classify_issue, dominant_language, needed_blobs, precheck
+from swe_corpus.seeds import SeedConfig, build_seed, dominant_language, needed_blobs, precheck
 
 CFG = SeedConfig()
 FILES = {
@@ -13,29 +12,12 @@ FILES = {
 RELEVANT = {"pkg/util.py": "def helper():\n    return 1\n", "pkg/big.py": "x = 1\n" * 1000}
 
 
-@pytest.mark.parametrize(
-    "title,body,labels,kind",
-    [
-        ("Crash on empty input", "", [], "bug"),
-        ("Parser", "Traceback (most recent call last): ... KeyError", [], "bug"),
-        ("Result is wrong", "Expected 3 but got 4", [], "bug"),
-        ("Add support for YAML configs", "It would be nice to load YAML too.", [], "feature"),
-        ("Option to disable colors", "Please add a flag.", [], "feature"),
-        ("How do I configure logging?", "I tried the docs.", [], "other"),
-        ("Release 2.0 planning", "Tracking issue for the release.", [], "other"),
-        ("Weird thing", "no idea", ["type: bug"], "bug"),
-        ("Crash", "error", ["question"], "other"),  # maintainers' label decides
-    ],
-)
-def test_classify_issue(title, body, labels, kind):
-    assert classify_issue(title, body, labels) == kind
-
-
 def test_precheck_reasons():
-    assert precheck(make_pr(files=FILES), CFG) == ("bug", None)
+    assert precheck(make_pr(files=FILES), CFG)[0].kind == "bug"
+    assert precheck(make_pr(files=FILES), CFG)[1] is None
     assert precheck(make_pr(issue_title=None), CFG)[1] == "no_linked_issue"
     q = make_pr(issue_title="How do I configure logging?", issue_body="Where is this documented?")
-    assert precheck(q, CFG) == ("other", "not_bug_report")
+    assert precheck(q, CFG) == (("other", "question_title"), "not_bug_report")
     docs_only = make_pr(files={"README.md": ("Old\n", "New\n")}, languages={"README.md": "Markdown"})
     assert precheck(docs_only, CFG)[1] == "no_code_change"
     build_only = make_pr(files={"Makefile": ("a:\n", "b:\n")}, languages={"Makefile": "Makefile"})
@@ -80,3 +62,26 @@ def test_build_seed_rename_marks_the_old_path_deleted_in_the_oracle():
     oracle = {o["path"]: o["content"] for o in seed["oracle_files"]}
     # like a deletion ('') plus an addition, so the old path counts as changed, not as relevant context
     assert oracle == {"pkg/old_name.py": "", "pkg/new_name.py": after}
+
+
+def test_prose_and_lock_files_are_in_the_patch_but_never_context_or_budget():
+    """Real fixes also edit changelogs (sympy's, xarray's whats-new.rst reach 377 KB): the patch keeps
+    them, as SWE-bench's does, but the context, its budget and the oracle hold code only."""
+    changelog = "".join(f"* {i}: {'fixed a thing in the parser, ' * 30}\n" for i in range(300))  # 280 KB
+    files = {
+        "pkg/core.py": FILES["pkg/core.py"],
+        "CHANGES.rst": (changelog, "* fixed f(None)\n" + changelog),
+        "package-lock.json": ("{}\n", '{"lockfileVersion": 3}\n'),
+        "web/app.min.js": ("var a=1;\n", "var a=2;\n"),
+    }
+    langs = {"CHANGES.rst": "reStructuredText", "package-lock.json": "JSON", "web/app.min.js": "JavaScript"}
+    pr = make_pr(files=files, languages=langs)
+    assert precheck(pr, CFG)[1] is None
+    texts = file_blobs(files)
+    seed, skip = build_seed(pr, {blob_sha(t): t for t in texts.values()}, CFG)
+    assert skip is None
+    assert [c["path"] for c in seed["code_context"]] == ["pkg/core.py"]
+    assert [o["path"] for o in seed["oracle_files"]] == ["pkg/core.py"]
+    assert "CHANGES.rst" in seed["patch"] and seed["context_bytes"] < 100
+    prose_only = make_pr(files={"CHANGES.rst": files["CHANGES.rst"]}, languages=langs)
+    assert precheck(prose_only, CFG)[1] == "no_code_change"
