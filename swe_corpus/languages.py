@@ -178,6 +178,9 @@ PROSE_LANGUAGES = frozenset({"Markdown", "reStructuredText"})
 PROSE_NAMES = frozenset(
     {
         "authors",
+        ".mailmap",
+        "contributing",
+        "code_of_conduct",
         "changes",
         "changelog",
         "news",
@@ -250,7 +253,7 @@ def is_test_path(path: str) -> bool:
 
 def is_doc_path(path: str) -> bool:
     """Documentation, not code or tests: under a docs/changelog directory, Markdown or reStructuredText, or
-    a prose file by name (AUTHORS, CHANGES.txt, ChangeLog, whats-new.rst; not requirements.txt)."""
+    a prose file by name (AUTHORS, .mailmap, CHANGES.txt, ChangeLog; not requirements.txt)."""
     if is_test_path(path):
         return False
     directories = path.split("/")

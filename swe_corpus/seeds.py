@@ -6,9 +6,9 @@ A seed needs (in this order; the first failing check is the PR's `rl_seed_skip_r
 3. `no_code_change`: the change touches at least one code file (`code_files`: non-test programming files,
    not generated, vendored or lock files);
 4. `context_too_large`: the code files at the base fit `max_context_bytes` (relevant code files are then
-   added while they fit, so they never push a seed over the budget). Prose the PR also changes
-   (changelogs, release notes, docs) stays in `patch`, as in SWE-bench, but is neither context nor oracle:
-   the model is asked to change code, and a 300 KB `CHANGES` file is not code context;
+   added while they fit, so they never push a seed over the budget). Documentation the PR also changes
+   (changelogs, release notes: its `doc_patch`), configuration and lock files are neither context nor
+   oracle: the model is asked to change code, and a 300 KB `CHANGES` file is not code context;
 5. `missing_content`: a changed file's content is not in `blobs` (binary, oversized, undecodable...).
 """
 

@@ -122,6 +122,7 @@ def test_code_context_files(path, code):
     [
         ("CHANGES.rst", True),
         ("AUTHORS", True),
+        (".mailmap", True),
         ("changelog/9877.bugfix.rst", True),
         ("doc/whats-new.rst", True),
         ("docs/releases/4.2.txt", True),

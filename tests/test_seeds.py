@@ -65,8 +65,8 @@ def test_build_seed_rename_marks_the_old_path_deleted_in_the_oracle():
 
 
 def test_prose_and_lock_files_are_in_the_patch_but_never_context_or_budget():
-    """Real fixes also edit changelogs (sympy's, xarray's whats-new.rst reach 377 KB): the patch keeps
-    them, as SWE-bench's does, but the context, its budget and the oracle hold code only."""
+    """Real fixes also edit changelogs (xarray's whats-new.rst, sympy's AUTHORS reach 377 KB) and lock
+    files: the PR's diffs keep them, but the context, its budget and the oracle hold code only."""
     changelog = "".join(f"* {i}: {'fixed a thing in the parser, ' * 30}\n" for i in range(300))  # 280 KB
     files = {
         "pkg/core.py": FILES["pkg/core.py"],
