@@ -396,6 +396,9 @@ def clip(text: str | None, n: int = MAX_TEXT) -> str:
     return text if len(text) <= n else text[:n] + f"\n... ({len(text) - n:,} more characters)"
 
 
+# Self-contained by policy: the browser blocks (and logs to its console) anything but inline styles and
+# data: images, so a stray external resource shows up as a console error in the browser test.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
 body{font-family:system-ui,-apple-system,sans-serif;margin:1.5em auto;max-width:1400px;padding:0 1.5em;color:#222}
 h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin:1.4em 0 .4em;border-bottom:1px solid #ddd}
@@ -500,7 +503,8 @@ def render(s: Stats, manifest: dict, images: dict[str, str], con: duckdb.DuckDBP
             + table(["column", "n", "p50", "p90", "p99", "max"], rows, {1, 2, 3, 4, 5})
         )
     return (
-        "<!doctype html><html lang=en><head><meta charset='utf-8'><title>swe-corpus report</title>"
+        "<!doctype html><html lang=en><head><meta charset='utf-8'>"
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}"><title>swe-corpus report</title>'
         f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>\n"
     )
 
