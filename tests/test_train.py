@@ -452,3 +452,20 @@ def test_trl_grpo_script_runs_a_step_on_exported_prompts_with_the_exported_rewar
     logged = state["log_history"][0]
     assert state["global_step"] == 1 and -1.0 <= logged["rewards/swe_rl/mean"] <= 1.0
     assert 0.0 <= logged["swe_rl/format_error_rate"] <= 1.0
+
+
+def test_trainer_commands_say_what_to_install_where_only_the_data_pipeline_is():
+    # `python -S`: no site-packages, so no TRL, as in a venv made by `make corpus`
+    code = "import sys; from swe_corpus.cli import main; sys.exit(main(sys.argv[1:]))"
+    for command in ("train", "evaluate", "export-prompts"):
+        res = subprocess.run(
+            [sys.executable, "-S", "-c", code, command, "--config", str(SMOKE)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
+        assert res.returncode == 2 and res.stdout == ""
+        assert res.stderr.strip().splitlines() == [
+            f"swe-corpus {command} needs the trainer (torch, transformers, TRL), which `make corpus` does not "
+            "install: run `make install` (or `pip install -e '.[train]'`)"
+        ]
