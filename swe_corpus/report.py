@@ -344,6 +344,7 @@ def build_charts(s: Stats, manifest: dict, con: duckdb.DuckDBPyConnection) -> di
                 alpha=0.8,
                 label="issue + changed files",
             )
+            ax.set_xlim(0, top * 1.08)  # a budget line at the maximum stays off the frame
             by_budget: dict[int, list[str]] = {}
             for name, budget in budgets:
                 by_budget.setdefault(budget, []).append(name)
@@ -355,7 +356,7 @@ def build_charts(s: Stats, manifest: dict, con: duckdb.DuckDBPyConnection) -> di
             c.integer_axis(ax.yaxis)
             ax.set_xlabel(f"prompt tokens (estimated, {BYTES_PER_TOKEN} bytes/token)")
             ax.set_ylabel("seeds")
-            ax.legend(fontsize=8, loc="upper center")
+            ax.legend(fontsize=8, loc="center")
 
         c.add("Prompt length vs training budgets", draw_prompts)
     for col in ("num_changed_lines", "context_bytes"):
