@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import logging
 import sys
 
@@ -27,7 +28,14 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "report": ("swe_corpus.explore", "write report.html with charts into an output directory", False),
     "train": ("training.train", "GRPO training on rl_seed shards (TRL)", False),
     "evaluate": ("training.evaluate", "sample completions, write SWE-bench predictions JSONL", False),
+    "export-prompts": (
+        "training.export",
+        "rl_seed -> a prompt dataset (prompt + reward columns) for TRL's own scripts",
+        False,
+    ),
 }
+# commands of the trainer: `make corpus` installs the data pipeline only
+TRAINER_COMMANDS = ("train", "evaluate", "export-prompts")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,15 +51,23 @@ def main(argv: list[str] | None = None) -> int:
     top, rest = parser.parse_known_args(argv)
     module_name, help_text, passthrough = COMMANDS[top.command]
     logging.basicConfig(level=top.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if top.command in TRAINER_COMMANDS and importlib.util.find_spec("trl") is None:
+        print(
+            f"swe-corpus {top.command} needs the trainer (torch, transformers, TRL), which `make corpus` does "
+            "not install: run `make install` (or `pip install -e '.[train]'`)",
+            file=sys.stderr,
+        )
+        return 2
     module = importlib.import_module(module_name)
     cmd = argparse.ArgumentParser(prog=f"swe-corpus {top.command}", description=help_text)
-    add = getattr(module, f"add_{top.command}_arguments", None) or module.add_arguments
+    attr = top.command.replace("-", "_")
+    add = getattr(module, f"add_{attr}_arguments", None) or module.add_arguments
     add(cmd)
     if passthrough:
         args, extra = cmd.parse_known_args(rest)
     else:
         args, extra = cmd.parse_args(rest), []
-    run = getattr(module, f"run_{top.command}", None) or module.run
+    run = getattr(module, f"run_{attr}", None) or module.run
     return int(run(args, extra) or 0)
 
 

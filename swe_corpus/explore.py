@@ -3,18 +3,15 @@
 Every table directory present in OUT (``OUT/<table>/*.parquet``) becomes a DuckDB view of the same
 name, so `swe-corpus query "select language, count(*) from rl_seed group by 1"` just works. `stats`
 prints the funnel (from OUT/manifest.json when the pipeline wrote one, else from the tables), languages,
-repositories and size percentiles; `report` writes the same as a single self-contained `report.html`
-with charts embedded as base64 PNGs, so it opens anywhere (a laptop, a bucket, a CI artifact).
+repositories and size percentiles; `report` writes `report.html` (`swe_corpus.report`): run information,
+time per stage, funnels, rejection shares, examples and charts, in one self-contained page.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import csv
 import datetime as dt
-import html
-import io
 import json
 import sys
 from dataclasses import asdict, dataclass, field
@@ -349,109 +346,11 @@ def run_stats(args: argparse.Namespace, extra_args: list[str] | None = None) -> 
 
 
 # ------------------------------------------------------------------------------------------ report
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    return base64.b64encode(buf.getvalue()).decode()
-
-
-def charts(s: Stats, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Chart title -> base64 PNG. Needs the `report` extra (matplotlib)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    out: dict[str, str] = {}
-
-    def barh(title: str, labels: list[str], values: list[int], xlabel: str) -> None:
-        fig, ax = plt.subplots(figsize=(7, 0.4 * len(labels) + 1.2))
-        ax.barh(labels[::-1], values[::-1], color="#4c72b0")
-        ax.set_xlabel(xlabel)
-        ax.set_title(title)
-        out[title] = _png(fig)
-        plt.close(fig)
-
-    if s.funnel:
-        fig, ax = plt.subplots(figsize=(8, 3.5))
-        stages = [r.stage for r in s.funnel]
-        kept = [r.kept or 0 for r in s.funnel]
-        rej = [sum(r.rejected.values()) for r in s.funnel]
-        ax.bar(stages, kept, label="kept", color="#55a868")
-        ax.bar(stages, rej, bottom=kept, label="rejected", color="#c44e52")
-        totals = [k + r for k, r in zip(kept, rej, strict=True) if k + r]
-        if totals and max(totals) > 50 * min(totals):  # ingest counts events, later stages PRs
-            ax.set_yscale("log")
-        ax.set_ylabel("records")
-        ax.set_title("Funnel")
-        ax.legend()
-        ax.tick_params(axis="x", rotation=30)
-        out["Funnel"] = _png(fig)
-        plt.close(fig)
-    if s.rejections:
-        top = s.rejections[:20]
-        barh("Rejection reasons", [f"{st}: {r}" for st, r, _ in top], [n for *_, n in top], "records")
-    if s.languages:
-        barh(
-            f"Languages ({s.language_source})",
-            [lang for lang, _ in s.languages[:15]],
-            [n for _, n in s.languages[:15]],
-            "count",
-        )
-    for view, cols in s.sizes.items():
-        for col in cols:
-            values = [
-                r[0] for r in con.execute(f"select {col} from {view} where {col} is not null").fetchall()
-            ]
-            fig, ax = plt.subplots(figsize=(6, 3))
-            ax.hist(values, bins=min(40, max(5, len(set(values)))), color="#8172b2")
-            if values and max(values) > 1000:
-                ax.set_xscale("symlog")
-            ax.set_title(f"{view}.{col}")
-            ax.set_ylabel("rows")
-            out[f"{view}.{col}"] = _png(fig)
-            plt.close(fig)
-    return out
-
-
-def _html_table(names: list[str], rows: list[tuple]) -> str:
-    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r) + "</tr>" for r in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def render_report(s: Stats, images: dict[str, str]) -> str:
-    sections = [
-        f"<h2>Funnel <small>(from {html.escape(s.funnel_source)})</small></h2>",
-        _html_table(*funnel_table(s.funnel)),
-    ]
-    sections.append("<h2>Tables</h2>" + _html_table(["table", "rows"], list(s.tables.items())))
-    if s.repos:
-        sections.append("<h2>Repositories</h2>" + _html_table(["repo", "pull_requests", "rl_seed"], s.repos))
-    for view, cols in s.sizes.items():
-        rows = [(c, *(_fmt_num(p[k]) for k in ("n", "p50", "p90", "p99", "max"))) for c, p in cols.items()]
-        sections.append(
-            f"<h2>Sizes: {view}</h2>" + _html_table(["column", "n", "p50", "p90", "p99", "max"], rows)
-        )
-    figs = "".join(
-        f'<figure><img alt="{html.escape(t)}" src="data:image/png;base64,{b64}"><figcaption>{html.escape(t)}</figcaption></figure>'
-        for t, b64 in images.items()
-    )
-    style = (
-        "body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:.5em 0}"
-        "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left;font-size:90%}figure{display:inline-block;margin:1em}"
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>swe-corpus report</title><style>{style}</style></head>"
-        f"<body><h1>swe-corpus report: {html.escape(s.out)}</h1><h2>Charts</h2>{figs}{''.join(sections)}</body></html>\n"
-    )
-
-
 def report_html(out: str) -> str:
-    """The whole report.html of OUT, as text."""
-    con = connect(out)
-    s = collect_stats(out, con=con)
-    return render_report(s, charts(s, con))
+    """The whole report.html of OUT, as text (swe_corpus.report; needs the `report` extra)."""
+    from swe_corpus import report
+
+    return report.report_html(out)
 
 
 def write_report(out: str) -> Path:

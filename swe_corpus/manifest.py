@@ -148,7 +148,11 @@ Made by swe-corpus {version} (git {sha}) with `--decontaminate {mode}`.
   `datasets.load_dataset("parquet", data_dir="rl_seed")` or `load_dataset(".")` (default config).
 - `pull_requests/`: {kept} PRs that passed every filter, with verdict columns.
 - `rejected/`: every dropped PR with stage and reason.
-- `manifest.json`: configuration, inputs and the funnel below.
+- `manifest.json`: configuration, inputs, time per stage and the funnel below.
+
+The trainer holds out the seeds whose `sha256("swe-corpus:" + instance_id)` falls below its
+`eval_fraction` (stable across runs and shard layouts); `swe-corpus export-prompts OUT DIR` writes the
+prompts with that `train` / `test` split declared in its own dataset card.
 
 ## Funnel
 

@@ -242,8 +242,17 @@ def test_report_is_one_self_contained_html_with_charts(out, capsys):
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
     assert len(images) >= 5
     assert all(base64.b64decode(b)[:8] == b"\x89PNG\r\n\x1a\n" for b in images)
-    for title in ("Funnel", "Rejection reasons", "Languages", "rl_seed.num_changed_lines"):
+    titles = (
+        "PR funnel",
+        "Event funnel",
+        "Why records left each stage",
+        "Languages",
+        "rl_seed.num_changed_lines",
+    )
+    for title in titles:
         assert f'alt="{title}' in page
+    # shares of each stage's input: prs lost 2 of 6 as unmerged; seeds not chosen are not "rejected"
+    assert "unmerged 2 (33.3%)" in page and "no_linked_issue 1 (25.0%)" in page
     assert "<script" not in page and "http" not in page.split("<body>")[1].split("data:image")[0]
 
 

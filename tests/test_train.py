@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import duckdb
@@ -14,7 +16,15 @@ import yaml
 
 from schemas.tables import RL_SEED
 from swe_corpus import cli
-from training.data import BeamFileSystem, DataConfig, build_datasets, is_heldout, read_rl_seed, split_context
+from training.data import (
+    BeamFileSystem,
+    DataConfig,
+    UsageError,
+    build_datasets,
+    is_heldout,
+    read_rl_seed,
+    split_context,
+)
 from training.diffs import git_diff
 from training.evaluate import completion_to_patch, score
 from training.reward import swe_rl_reward
@@ -149,22 +159,27 @@ def smoke_run(shards, tmp_path_factory):
     return out, summary
 
 
+SMOKE_GRPO = yaml.safe_load(SMOKE.read_text())["grpo"]
+STEPS, BATCH = SMOKE_GRPO["max_steps"], SMOKE_GRPO["per_device_train_batch_size"]  # completions per step
+
+
 def test_cpu_grpo_smoke_run_calls_the_reward_on_real_completions_and_logs_metrics(smoke_run, shards):
     out, summary = smoke_run
-    assert summary["global_step"] == 2
-    batch = 4  # per_device_train_batch_size of cpu-smoke.yaml: completions per optimisation step
-    assert summary["reward_calls"] == 2 * batch
+    assert summary["global_step"] == STEPS
+    assert summary["reward_calls"] == STEPS * BATCH
+    prompts_per_step = BATCH // SMOKE_GRPO["num_generations"]
+    assert summary["seeds_trained"] == min(STEPS * prompts_per_step, summary["train_prompts"])
     assert summary["recent_completions"], summary
     for rec in summary["recent_completions"]:
         assert isinstance(rec["completion"], str) and rec["completion"].strip()
         assert -1.0 <= rec["reward"] <= 1.0
     logs = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     steps = [r for r in logs if "rewards/swe_rl/mean" in r]
-    assert [r["step"] for r in steps] == [1, 2]
+    assert [r["step"] for r in steps] == list(range(1, STEPS + 1))
     for r in steps:
         assert 0.0 <= r["swe_rl/format_error_rate"] <= 1.0 and "reward" in r and "entropy" in r
     assert any(r["grad_norm"] > 0 for r in steps)  # an actual update, not a zero-advantage no-op
-    assert (out / "checkpoint-2").is_dir() and (out / "final" / "config.json").exists()
+    assert (out / f"checkpoint-{STEPS}").is_dir() and (out / "final" / "config.json").exists()
     counts = json.loads((out / "data_counts.json").read_text())
     assert counts["train"] + counts["eval"] == len(SEEDS)
 
@@ -180,11 +195,11 @@ def test_rerun_resumes_from_last_checkpoint_through_the_cli(smoke_run, shards, c
         "--output-dir",
         str(out),
         "--max-steps",
-        "3",
+        str(STEPS + 1),
     ]
     assert cli.main(args) == 0
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["resumed_from"].endswith("checkpoint-2") and summary["global_step"] == 3
+    assert summary["resumed_from"].endswith(f"checkpoint-{STEPS}") and summary["global_step"] == STEPS + 1
 
 
 def test_evaluate_writes_swe_bench_predictions(smoke_run, shards, tmp_path):
@@ -242,7 +257,13 @@ def test_shipped_configs_build_valid_grpo_configs(name, tmp_path):
     # bf16 needs a GPU to validate; everything else is checked as shipped
     overrides = [f"grpo.output_dir={tmp_path}", "grpo.bf16=false", "grpo.use_cpu=true"]
     config = TrainConfig.from_yaml(REPO / "training" / "configs" / f"{name}.yaml", overrides)
-    args = GRPOConfig(**config.grpo)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        args = GRPOConfig(**config.grpo)
+    deprecated = [
+        str(w.message) for w in caught if issubclass(w.category, DeprecationWarning | FutureWarning)
+    ]
+    assert not deprecated, deprecated
     assert args.num_generations >= 2 and args.output_dir == str(tmp_path)
     assert config.data.prompt.max_prompt_tokens > 0
     for accel in ("accelerate-zero3", "accelerate-fsdp"):
@@ -319,7 +340,7 @@ def test_only_the_main_process_writes_the_run_files(shards, tmp_path, monkeypatc
     config = TrainConfig.from_yaml(SMOKE, [f"grpo.output_dir={tmp_path}", "grpo.max_steps=1"])
     config.data.path = str(shards)
     summary = train(config)
-    assert summary["global_step"] == 1 and summary["reward_calls"] == 4
+    assert summary["global_step"] == 1 and summary["reward_calls"] == BATCH
     assert not (tmp_path / "data_counts.json").exists() and not (tmp_path / "summary.json").exists()
 
 
@@ -334,3 +355,117 @@ def test_editing_a_prompt_template_invalidates_the_dataset_cache(shards, tokeniz
     before = _fingerprint(cfg, tokenizer)
     monkeypatch.setattr(prompts, name, getattr(prompts, name) + " ")
     assert _fingerprint(cfg, tokenizer) != before
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("grpo.num_generation=3", "unknown key grpo.num_generation (did you mean grpo.num_generations?)"),
+        ("data.promt={}", "unknown key data.promt (did you mean data.prompt?)"),
+        ("model.tiny.hiden_size=8", "did you mean model.tiny.hidden_size?"),
+        ("data.prompt.max_tokens=8", "unknown key data.prompt.max_tokens"),
+        ("trainer.x=1", "unknown key trainer"),
+    ],
+)
+def test_unknown_config_keys_fail_at_load_with_a_suggestion(override, message):
+    with pytest.raises(UsageError) as err:
+        TrainConfig.from_yaml(SMOKE, [override])
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_resuming_on_other_data_is_refused_and_no_resume_starts_over(smoke_run, shards, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(smoke_run[0], run)
+    recorded = json.loads((run / "data_fingerprint.json").read_text())
+    args = ["train", "--config", str(SMOKE), "--data", str(shards), "--output-dir", str(run)]
+    other = ["--set", "data.limit=3"]  # other data: the first three seeds only
+    with pytest.raises(SystemExit) as err:
+        cli.main(args + other)
+    assert "trained on other data" in str(err.value) and "--no-resume" in str(err.value)
+    assert json.loads((run / "data_fingerprint.json").read_text()) == recorded  # nothing overwritten
+    assert cli.main(args + other + ["--no-resume", "--max-steps", "1"]) == 0
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["resumed_from"] is None and summary["global_step"] == 1
+    assert sorted(p.name for p in run.glob("checkpoint-*")) == ["checkpoint-1"]
+    assert json.loads((run / "data_fingerprint.json").read_text())["fingerprint"] != recorded["fingerprint"]
+
+
+def test_evaluate_without_a_trained_model_or_held_out_seeds_says_so_in_one_line(smoke_run, shards, tmp_path):
+    base = ["evaluate", "--config", str(SMOKE), "--data", str(shards)]
+    with pytest.raises(SystemExit) as err:
+        cli.main(base + ["--set", f"grpo.output_dir={tmp_path}"])
+    assert str(err.value).startswith(
+        f"swe-corpus evaluate: no trained model at {tmp_path}/final: run `swe-corpus train"
+    )
+    with pytest.raises(SystemExit) as err:
+        cli.main(base + ["--model", str(smoke_run[0] / "final"), "--set", "data.eval_fraction=0"])
+    assert "no eval seeds" in str(err.value) and "--split train" in str(err.value)
+    assert not (tmp_path / "eval").exists()
+
+
+def test_module_level_reward_is_a_plain_function_loadable_by_its_dotted_path():
+    import importlib
+
+    module, name = "training.trl_reward.swe_rl".rsplit(".", 1)  # as `trl grpo --reward_funcs` loads it
+    fn = getattr(importlib.import_module(module), name)
+    rows = [seed_row(s) for s in SEEDS if s.edits][:2]
+    rewards = fn(
+        prompts=["p", "p"],
+        completions=[[{"role": "assistant", "content": SEEDS[0].oracle_completion()}], "no tags"],
+        completion_ids=[[1], [1]],
+        code_context=[rows[0]["code_context"], rows[1]["code_context"]],
+        oracle_files=[rows[0]["oracle_files"], rows[1]["oracle_files"]],
+        instance_id=[rows[0]["instance_id"], rows[1]["instance_id"]],
+    )
+    assert rewards == [1.0, -1.0]
+
+
+def test_trl_grpo_script_runs_a_step_on_exported_prompts_with_the_exported_reward(shards, tmp_path):
+    from datasets import load_dataset
+
+    exported, run = tmp_path / "prompts", tmp_path / "run"
+    assert cli.main(["export-prompts", str(shards), str(exported), "--set", f"grpo.output_dir={run}"]) == 0
+    splits = load_dataset(str(exported))
+    summary = json.loads((exported / "export.json").read_text())
+    assert summary["splits"] == {"train": splits["train"].num_rows, "test": splits["test"].num_rows}
+    assert splits["train"].num_rows + splits["test"].num_rows == len(SEEDS) and splits["test"].num_rows > 0
+    assert {"prompt", "code_context", "oracle_files", "instance_id"} <= set(splits["train"].column_names)
+    with pytest.raises(SystemExit, match="not empty"):
+        cli.main(["export-prompts", str(shards), str(exported)])
+    trl = Path(sys.executable).with_name("trl")
+    cmd = [str(trl), "grpo", "--dataset_name", str(exported), "--reward_funcs", "training.trl_reward.swe_rl"]
+    cmd += ["--model_name_or_path", str(run / "tiny-model"), "--output_dir", str(tmp_path / "trl")]
+    cmd += ["--max_steps", "1", "--per_device_train_batch_size", "4", "--num_generations", "4"]
+    cmd += [
+        "--max_completion_length",
+        "16",
+        "--use_cpu",
+        "--bf16",
+        "false",
+        "--activation_checkpointing",
+        "false",
+    ]
+    cmd += ["--report_to", "none", "--logging_steps", "1", "--save_strategy", "steps", "--save_steps", "1"]
+    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    state = json.loads((tmp_path / "trl" / "checkpoint-1" / "trainer_state.json").read_text())
+    logged = state["log_history"][0]
+    assert state["global_step"] == 1 and -1.0 <= logged["rewards/swe_rl/mean"] <= 1.0
+    assert 0.0 <= logged["swe_rl/format_error_rate"] <= 1.0
+
+
+def test_trainer_commands_say_what_to_install_where_only_the_data_pipeline_is():
+    # `python -S`: no site-packages, so no TRL, as in a venv made by `make corpus`
+    code = "import sys; from swe_corpus.cli import main; sys.exit(main(sys.argv[1:]))"
+    for command in ("train", "evaluate", "export-prompts"):
+        res = subprocess.run(
+            [sys.executable, "-S", "-c", code, command, "--config", str(SMOKE)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
+        assert res.returncode == 2 and res.stdout == ""
+        assert res.stderr.strip().splitlines() == [
+            f"swe-corpus {command} needs the trainer (torch, transformers, TRL), which `make corpus` does not "
+            "install: run `make install` (or `pip install -e '.[train]'`)"
+        ]

@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 KEEP_COLUMNS = ("instance_id", "repo", "base_commit", "code_context", "oracle_files", "patch", "language")
 
 
+class UsageError(ValueError):
+    """A bad config, data path or run directory: reported in one line by the CLI, without a traceback."""
+
+
 @dataclass
 class DataConfig:
     """Where the seeds are and how they become prompts."""
@@ -114,7 +118,7 @@ def read_rl_seed(path: str) -> pa.Table:
 def _check_columns(path: str, schema: pa.Schema) -> None:
     missing = [n for n in NEEDED if n not in schema.names]
     if missing:
-        raise ValueError(f"{path}: not an rl_seed table, missing columns {missing}")
+        raise UsageError(f"{path}: not an rl_seed table, missing columns {missing}")
 
 
 def iter_rl_seed(path: str, batch_size: int = 64):

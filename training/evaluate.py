@@ -15,7 +15,7 @@ import logging
 import sys
 from pathlib import Path
 
-from training.data import build_datasets
+from training.data import UsageError, build_datasets
 from training.diffs import git_diff
 from training.reward import FormatError, predicted_contents, swe_rl_reward
 from training.train import TrainConfig, load_tokenizer
@@ -118,14 +118,27 @@ def evaluate(args: argparse.Namespace) -> dict:
         config.data.path = args.data
     output_dir = Path(config.grpo.get("output_dir", "runs/grpo"))
     model_path = args.model or str(output_dir / "final")
+    if not args.model and not (output_dir / "final" / "config.json").is_file():
+        raise UsageError(
+            f"no trained model at {output_dir}/final: run `swe-corpus train --config {args.config}"
+            f"{' --data ' + args.data if args.data else ''}` first, or pass --model (a path or hub id)"
+        )
     out = Path(args.out or output_dir / "eval")
-    out.mkdir(parents=True, exist_ok=True)
     tokenizer = load_tokenizer(model_path)
     # the training run's cache: its key (shards, data config, tokenizer) rebuilds only on a mismatch
     data = build_datasets(config.data, tokenizer, cache_dir=output_dir / "dataset-cache")
     dataset = {"eval": data.eval, "train": data.train}[args.split]
+    if len(dataset) == 0:
+        raise UsageError(
+            f"no {args.split} seeds in {config.data.path} (data.eval_fraction={config.data.eval_fraction}, "
+            f"counts {dict(data.counts)}): pass --split {'train' if args.split == 'eval' else 'eval'} "
+            "or change the config"
+        )
+    if args.max_new_tokens is None:
+        args.max_new_tokens = int(config.grpo.get("max_completion_length", 4096))
     if args.limit is not None:
         dataset = dataset.select(range(min(args.limit, len(dataset))))
+    out.mkdir(parents=True, exist_ok=True)
     rows = dataset.to_list()
     prompts = [r["prompt"] for r in rows]
     if args.backend == "vllm":
@@ -138,6 +151,7 @@ def evaluate(args: argparse.Namespace) -> dict:
     metrics["split"], metrics["data_counts"] = args.split, dict(data.counts)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     log.info("wrote %d predictions to %s (mean reward %s)", len(predictions), out, metrics["mean_reward"])
+    metrics["out"] = str(out)
     return metrics
 
 
@@ -154,7 +168,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, help="first N seeds of the split")
     parser.add_argument("--model-name", help="model_name_or_path written into predictions")
     parser.add_argument("--backend", choices=("transformers", "vllm"), default="transformers")
-    parser.add_argument("--max-new-tokens", type=int, default=4096)
+    parser.add_argument(
+        "--max-new-tokens",
+        type=int,
+        help="default: the config's grpo.max_completion_length (what it trained for)",
+    )
     parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy")
     parser.add_argument("--top-p", type=float, default=1.0)
     parser.add_argument("--batch-size", type=int, default=8)
@@ -163,7 +181,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
-    print(json.dumps(evaluate(args), indent=2))
+    try:
+        metrics = evaluate(args)
+    except (UsageError, FileNotFoundError) as exc:  # no trained model, no seeds, bad config: one line
+        raise SystemExit(f"swe-corpus evaluate: {exc}") from None
+    print(json.dumps(metrics, indent=2))
+    print(
+        f"{metrics['instances']} predictions in {metrics['out']}/predictions.jsonl: mean reward "
+        f"{metrics['mean_reward']:.3f}, format errors {metrics['format_error_rate']:.0%}"
+    )
     return 0
 
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
+import hashlib
 import json
 import logging
 import os
+import shutil
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,7 +26,8 @@ from pathlib import Path
 
 import yaml
 
-from training.data import DataConfig, build_datasets, iter_texts
+from training.data import DataConfig, UsageError, build_datasets, iter_texts
+from training.prompts import PromptConfig
 from training.tiny import TinyModelConfig, build_tiny_model
 from training.trl_reward import SweRlReward
 
@@ -47,34 +51,70 @@ class TrainConfig:
 
     @classmethod
     def from_yaml(cls, path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
-        """Load a YAML config; `overrides` are ``section.key=value`` strings (value parsed as YAML)."""
+        """Load a YAML config; `overrides` are ``section.key=value`` strings (value parsed as YAML).
+
+        Every key is checked here, before any model is built: ``grpo`` keys against the installed
+        `trl.GRPOConfig`, the other sections against their dataclasses (with a did-you-mean)."""
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"config {path} not found (shipped ones: training/configs/*.yaml)")
         raw = yaml.safe_load(Path(path).read_text()) or {}
+        if not isinstance(raw, dict):
+            raise UsageError(f"{path}: a config is a mapping of sections (model, data, grpo, torch_threads)")
         for item in overrides or []:
             apply_override(raw, item)
-        unknown = set(raw) - {f.name for f in dataclasses.fields(cls)}
-        if unknown:
-            raise ValueError(f"{path}: unknown sections {sorted(unknown)}")
+        check_keys(path, "", raw, field_names(cls))
         model = dict(raw.get("model") or {})
+        data = dict(raw.get("data") or {})
+        grpo = dict(raw.get("grpo") or {})
+        check_keys(path, "model.", model, field_names(ModelConfig))
+        check_keys(path, "model.tiny.", model.get("tiny") or {}, field_names(TinyModelConfig))
+        check_keys(path, "data.", data, field_names(DataConfig))
+        check_keys(path, "data.prompt.", data.get("prompt") or {}, field_names(PromptConfig))
+        check_keys(path, "grpo.", grpo, grpo_fields())
         tiny = TinyModelConfig(**model.pop("tiny", {}))
         return cls(
             model=ModelConfig(tiny=tiny, **model),
-            data=DataConfig(**(raw.get("data") or {})),
-            grpo=dict(raw.get("grpo") or {}),
+            data=DataConfig(**data),
+            grpo=grpo,
             torch_threads=raw.get("torch_threads"),
         )
+
+
+def field_names(cls) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls) if f.init]
+
+
+def grpo_fields() -> list[str]:
+    """The keyword arguments the installed `trl.GRPOConfig` accepts."""
+    from trl import GRPOConfig
+
+    return field_names(GRPOConfig)
+
+
+def check_keys(path: str | Path, prefix: str, given: dict, allowed: list[str]) -> None:
+    """Refuse unknown keys in one line, naming the closest valid key: a typo fails at load time, not
+    as a TypeError after the model is built."""
+    unknown = sorted(set(given) - set(allowed))
+    if not unknown:
+        return
+    hints = []
+    for key in unknown:
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        hints.append(f"{prefix}{key}" + (f" (did you mean {prefix}{close[0]}?)" if close else ""))
+    raise UsageError(f"{path}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(hints)}")
 
 
 def apply_override(raw: dict, item: str) -> None:
     """Set ``a.b.c=value`` in a nested dict; the value is parsed as YAML (``true``, ``1e-6``, ``[1, 2]``)."""
     key, sep, value = item.partition("=")
     if not sep or not key:
-        raise ValueError(f"override {item!r} is not KEY=VALUE")
+        raise UsageError(f"override {item!r} is not KEY=VALUE")
     *parents, leaf = key.split(".")
     node = raw
     for part in parents:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
-            raise ValueError(f"override {item!r}: {part} is not a section")
+            raise UsageError(f"override {item!r}: {part} is not a section")
     node[leaf] = yaml.safe_load(value)
 
 
@@ -103,7 +143,7 @@ def load_tokenizer(model_path: str):
 
     tok = AutoTokenizer.from_pretrained(model_path)
     if tok.chat_template is None:
-        raise ValueError(f"{model_path}: tokenizer has no chat_template; the prompts are conversational")
+        raise UsageError(f"{model_path}: tokenizer has no chat_template; the prompts are conversational")
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return tok
@@ -115,8 +155,43 @@ def last_checkpoint(output_dir: Path) -> str | None:
     return get_last_checkpoint(str(output_dir)) if output_dir.is_dir() else None
 
 
+FINGERPRINT_FILE = "data_fingerprint.json"
+
+
+def data_fingerprint(dataset) -> str:
+    """A digest of the training prompts (instance ids and prompt text, in order): what the run learns
+    from, independent of where the shards lie or when they were written."""
+    h = hashlib.sha256()
+    for batch in dataset.select_columns(["instance_id", "prompt"]).iter(batch_size=256):
+        for instance_id, prompt in zip(batch["instance_id"], batch["prompt"], strict=True):
+            h.update(json.dumps([instance_id, prompt], sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
+def check_run_data(output_dir: Path, record: dict, checkpoint: str | None) -> None:
+    """Refuse to resume a checkpoint trained on other data (another --data, another prompt budget)."""
+    path = output_dir / FINGERPRINT_FILE
+    if checkpoint is None or not path.is_file():
+        return
+    before = json.loads(path.read_text())
+    if before.get("fingerprint") != record["fingerprint"]:
+        raise UsageError(
+            f"{output_dir} holds a run trained on other data ({before.get('train_prompts')} prompts from "
+            f"{before.get('data_path')}, fingerprint {before.get('fingerprint')}; this data: "
+            f"{record['train_prompts']} prompts from {record['data_path']}, fingerprint {record['fingerprint']}): "
+            "pass --output-dir for a new run, or --no-resume to start this one over"
+        )
+
+
+def clear_checkpoints(output_dir: Path) -> None:
+    """--no-resume: remove earlier checkpoints so a later resume cannot pick up the old run's."""
+    for old in sorted(output_dir.glob("checkpoint-*")):
+        log.info("--no-resume: removing %s", old)
+        shutil.rmtree(old)
+
+
 def train(config: TrainConfig, resume: bool = True, extra_reward_funcs: list | None = None) -> dict:
-    """Run GRPO; returns a summary (steps, data counts, reward calls, format errors).
+    """Run GRPO; returns a summary (steps, data counts, seeds trained on, reward calls, format errors).
 
     `extra_reward_funcs` are added after the SWE-RL reward (TRL sums them, weighted by
     ``grpo.reward_weights``). Under ``accelerate launch`` every rank runs this: reward calls and format
@@ -135,10 +210,23 @@ def train(config: TrainConfig, resume: bool = True, extra_reward_funcs: list | N
     args = GRPOConfig(**config.grpo)  # sets up the distributed state
     is_main = PartialState().is_main_process
     data = build_datasets(config.data, tokenizer, cache_dir=output_dir / "dataset-cache")
-    if is_main:
-        (output_dir / "data_counts.json").write_text(json.dumps(dict(data.counts), indent=2))
     if len(data.train) == 0:
-        raise ValueError(f"no training prompts from {config.data.path}: {dict(data.counts)}")
+        raise UsageError(
+            f"no training prompts from {config.data.path}: {dict(data.counts)}"
+            f" (raise data.prompt.max_prompt_tokens, now {config.data.prompt.max_prompt_tokens})"
+        )
+    record = {
+        "fingerprint": data_fingerprint(data.train),
+        "data_path": str(config.data.path),
+        "train_prompts": len(data.train),
+    }
+    checkpoint = last_checkpoint(output_dir) if resume else None
+    check_run_data(output_dir, record, checkpoint)
+    if is_main:
+        if not resume:
+            clear_checkpoints(output_dir)
+        (output_dir / FINGERPRINT_FILE).write_text(json.dumps(record, indent=2))
+        (output_dir / "data_counts.json").write_text(json.dumps(dict(data.counts), indent=2))
     reward = SweRlReward()
     trainer = GRPOTrainer(
         model=model_path,
@@ -149,24 +237,28 @@ def train(config: TrainConfig, resume: bool = True, extra_reward_funcs: list | N
         processing_class=tokenizer,
         callbacks=[metrics_callback(output_dir / "metrics.jsonl")],
     )
-    checkpoint = last_checkpoint(output_dir) if resume else None
     if checkpoint:
         log.info("resuming from %s", checkpoint)
     result = trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model(str(output_dir / "final"))
-    per_rank = gather_object([(reward.calls, dict(reward.errors))])  # a collective: every rank calls it
+    # a collective: every rank calls it
+    per_rank = gather_object([(reward.calls, dict(reward.errors), sorted(reward.instances))])
     summary = {
         "global_step": trainer.state.global_step,
         "resumed_from": checkpoint,
         "model": model_path,
         "train_prompts": len(data.train),
         "eval_prompts": len(data.eval),
+        "data_fingerprint": record["fingerprint"],
         "data_counts": dict(data.counts),
-        "reward_calls": sum(calls for calls, _ in per_rank),
-        "format_errors": dict(sum((Counter(errors) for _, errors in per_rank), Counter())),
+        # distinct seeds whose completions were scored in this invocation (all ranks)
+        "seeds_trained": len({i for *_, ids in per_rank for i in ids}),
+        "reward_calls": sum(calls for calls, *_ in per_rank),
+        "format_errors": dict(sum((Counter(errors) for _, errors, _ in per_rank), Counter())),
         # this process's last few (the main process's in summary.json)
         "recent_completions": [{"completion": c, "reward": r} for c, r in reward.recent],
         "train_runtime_s": result.metrics.get("train_runtime"),
+        "final_model": str(output_dir / "final"),
     }
     if is_main:
         (output_dir / "summary.json").write_text(json.dumps(summary, indent=2))
@@ -204,7 +296,13 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
-    summary = train(config_from_args(args), resume=not args.no_resume)
+    try:
+        summary = train(config_from_args(args), resume=not args.no_resume)
+    except (
+        UsageError,
+        FileNotFoundError,
+    ) as exc:  # bad config, data or run directory: one line, no traceback
+        raise SystemExit(f"swe-corpus train: {exc}") from None
     print(json.dumps(summary, indent=2))
     return 0
 

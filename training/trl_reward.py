@@ -44,6 +44,7 @@ class SweRlReward:
         self.calls = 0  # completions scored, for tests and logs
         self.errors: Counter[str] = Counter()
         self.recent: deque[tuple[str, float]] = deque(maxlen=8)  # (completion, reward), for inspection
+        self.instances: set[str] = set()  # instance_id of every seed scored (when the dataset has it)
 
     def __call__(
         self,
@@ -53,8 +54,10 @@ class SweRlReward:
         oracle_files: list[PathContents],
         log_metric: Callable[[str, float], None] | None = None,
         log_extra: Callable[[str, list], None] | None = None,
+        instance_id: list[str] | None = None,
         **_: object,
     ) -> list[float]:
+        self.instances.update(instance_id or ())
         rewards, errors, sims = [], [], []
         for completion, ctx, oracle in zip(completions, code_context, oracle_files, strict=True):
             text = completion_text(completion)
@@ -76,6 +79,21 @@ class SweRlReward:
         if log_extra is not None:
             log_extra(f"{self.__name__}_error", errors)
         return rewards
+
+
+_DEFAULT = SweRlReward()
+
+
+def swe_rl(
+    completions: list,
+    code_context: list[PathContents],
+    oracle_files: list[PathContents],
+    **kwargs: object,
+) -> list[float]:
+    """The SWE-RL reward as a plain module-level function, for TRL's own scripts:
+    ``trl grpo --reward_funcs training.trl_reward.swe_rl`` on a dataset written by
+    ``swe-corpus export-prompts`` (it carries the ``code_context`` and ``oracle_files`` columns)."""
+    return _DEFAULT(completions=completions, code_context=code_context, oracle_files=oracle_files, **kwargs)
 
 
 def _error_kind(error: str | None) -> str:
