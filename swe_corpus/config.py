@@ -101,6 +101,24 @@ class ExtractConfig:
     clone_timeout_s: int = opt(
         int(MirrorConfig.clone_timeout_s), "A clone or fetch running longer is killed and its PRs rejected."
     )
+    clone_stall_s: int = opt(
+        MirrorConfig.low_speed_time_s,
+        "A transfer below 1 KB/s for this long (a server that accepts and hangs) is aborted (clone_timeout).",
+    )
+    max_git_memory_mb: int = opt(
+        MirrorConfig.max_git_memory_bytes // 2**20,
+        "Heap cap of every git process: a tree bomb fails its PR (git_out_of_memory), not the machine.",
+    )
+    max_git_output_mb: int = opt(
+        MirrorConfig.max_git_output_bytes // 2**20,
+        "Bytes read back from one git call (log, ls-tree, grep...); beyond, git_output_too_large.",
+    )
+    max_tree_entries: int = opt(
+        MirrorConfig.max_tree_entries, "Paths in the base commit's tree; beyond, tree_too_large."
+    )
+    git_rename_limit: int = opt(
+        MirrorConfig.rename_limit, "Rename detection candidates per diff (git -l); beyond, no renames."
+    )
     max_files_per_pr: int = opt(
         ExtractLimits.max_files_per_pr, "PRs changing more files are rejected (too_many_files)."
     )
