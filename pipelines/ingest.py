@@ -102,7 +102,7 @@ class ReadHourFn(beam.DoFn):
             location = self._locate(hour)
         except (DownloadError, requests.RequestException, OSError) as exc:  # cache disk full, bad URL...
             detail = redact_text(f"{type(exc).__name__}: {exc}")  # fetch redacts its own; this is a backstop
-            yield from self._file_rejection("download_failed", detail, name)
+            yield from self._file_rejection(getattr(exc, "reason", "download_failed"), detail, name)
             return
         if location is None:
             _inc(NAMESPACE, "gaps", 1)
@@ -123,6 +123,11 @@ class ReadHourFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(
                 REJECTED_TAG, rejection(STAGE, "read_failed", str(exc), source_file=name)
             )
+        if self.downloader is not None and stats.rejected_by_reason.keys() & {
+            "truncated_gzip",
+            "corrupt_gzip",
+        }:
+            self.downloader.evict(hour)  # broken on disk since it was checked: download it next run
         report_parse_stats(stats)
 
     def _locate(self, hour: str) -> str | None:
@@ -163,10 +168,19 @@ class IngestEvents(beam.PTransform):
         batch_size: int = 8192,
         max_attempts: int = 6,
         backoff_s: float = 1.0,
+        download_max_mb: int = Downloader.max_bytes >> 20,
+        download_deadline_s: float = Downloader.deadline_s,
+        download_max_retry_after_s: float = Downloader.max_retry_after_s,
     ):
         super().__init__()
         self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
-        self.download_options = {"max_attempts": max_attempts, "backoff_s": backoff_s}
+        self.download_options = {
+            "max_attempts": max_attempts,
+            "backoff_s": backoff_s,
+            "max_bytes": download_max_mb << 20,
+            "deadline_s": download_deadline_s,
+            "max_retry_after_s": download_max_retry_after_s,
+        }
 
     @staticmethod
     def spread(hours):
@@ -293,6 +307,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=8192, help="Events per Arrow batch.")
     parser.add_argument("--max-attempts", type=int, default=6, help="HTTP attempts per hour (retries + 1).")
     parser.add_argument("--backoff", type=float, default=1.0, help="First retry delay in seconds (doubles).")
+    parser.add_argument(
+        "--download-max-mb",
+        type=int,
+        default=Downloader.max_bytes >> 20,
+        help="Bigger hours: download_too_large.",
+    )
+    parser.add_argument(
+        "--download-deadline",
+        type=float,
+        default=Downloader.deadline_s,
+        help="Seconds per hour file, retries included.",
+    )
+    parser.add_argument(
+        "--download-max-retry-after",
+        type=float,
+        default=Downloader.max_retry_after_s,
+        help="Longest Retry-After honoured (seconds).",
+    )
 
 
 def build(pipeline: beam.Pipeline, args: argparse.Namespace):
@@ -304,6 +336,9 @@ def build(pipeline: beam.Pipeline, args: argparse.Namespace):
         args.batch_size,
         args.max_attempts,
         args.backoff,
+        args.download_max_mb,
+        args.download_deadline,
+        args.download_max_retry_after,
     )
     return (
         pipeline

@@ -26,7 +26,7 @@ from swe_corpus.dedup import DedupConfig
 from swe_corpus.extract import RELEVANT_PREDICTORS, ExtractLimits
 from swe_corpus.extract import ExtractConfig as StageExtractConfig
 from swe_corpus.filters import FilterConfig
-from swe_corpus.gharchive import DEFAULT_BASE_URL, DEFAULT_CACHE_DIR, parse_hours
+from swe_corpus.gharchive import DEFAULT_BASE_URL, DEFAULT_CACHE_DIR, Downloader, parse_hours
 from swe_corpus.git_mirror import CLONE_MODES, DEFAULT_URL_TEMPLATE, MirrorConfig
 from swe_corpus.github_api import DEFAULT_API_URL, DEFAULT_MAX_CONCURRENCY
 from swe_corpus.github_api import DEFAULT_CACHE_DIR as DEFAULT_API_CACHE_DIR
@@ -62,6 +62,17 @@ class IngestConfig:
         DEFAULT_BASE_URL, "Base URL or path of the hour files: https://, file://, a local directory or gs://."
     )
     cache_dir: str = opt(DEFAULT_CACHE_DIR, "Downloaded hours are kept here and never downloaded twice.")
+    download_max_mb: int = opt(
+        Downloader.max_bytes >> 20, "An hour file larger than this is not downloaded (download_too_large)."
+    )
+    download_deadline_s: float = opt(
+        Downloader.deadline_s,
+        "Seconds to get one hour file, retries and waits included (download_timeout): a slow-drip server "
+        "cannot stall the run.",
+    )
+    download_max_retry_after_s: float = opt(
+        Downloader.max_retry_after_s, "Longest Retry-After honoured; a longer one is waited this long."
+    )
 
 
 @dataclass
