@@ -45,7 +45,6 @@ from swe_corpus.github_api import (
     ClientConfig,
     GitHubClient,
     HydrationError,
-    NotFound,
     hydrate_issue,
     hydrate_pull_request,
 )
@@ -66,6 +65,9 @@ class PrsConfig:
     github_api_url: str = DEFAULT_API_URL
     api_cache_dir: str | None = None
     api_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    api_max_wait_s: float = ClientConfig.max_wait_s
+    api_max_pages: int = ClientConfig.max_pages
+    api_max_response_mb: int = ClientConfig.max_response_bytes >> 20
 
 
 _clients: dict[tuple, GitHubClient] = {}
@@ -76,7 +78,15 @@ def shared_client(config: PrsConfig) -> GitHubClient:
     """The process's GitHub client for `config`: every hydrating DoFn instance of a worker process uses
     it, so its semaphore caps that process at `api_concurrency` requests. Keyed by all the client reads,
     the token included (a changed environment gets a new client)."""
-    key = (config.github_api_url, config.api_cache_dir, config.api_concurrency, os.environ.get(TOKEN_ENV))
+    key = (
+        config.github_api_url,
+        config.api_cache_dir,
+        config.api_concurrency,
+        config.api_max_wait_s,
+        config.api_max_pages,
+        config.api_max_response_mb,
+        os.environ.get(TOKEN_ENV),
+    )
     with _clients_lock:
         if key not in _clients:
             _clients[key] = GitHubClient(
@@ -84,6 +94,9 @@ def shared_client(config: PrsConfig) -> GitHubClient:
                     base_url=config.github_api_url,
                     cache_dir=config.api_cache_dir,
                     max_concurrency=config.api_concurrency,
+                    max_wait_s=config.api_max_wait_s,
+                    max_pages=config.api_max_pages,
+                    max_response_bytes=config.api_max_response_mb << 20,
                 )
             )
         return _clients[key]
@@ -195,8 +208,7 @@ class HydratePullRequestsFn(_HydratingDoFn):
 
 
 def _hydrate_reject(exc: HydrationError, repo: str, iid: str):
-    reason = "not_found" if isinstance(exc, NotFound) else "api_error"
-    return rejected_output(HYDRATE_STAGE, reason, str(exc), instance_id=iid, repo=repo)
+    return rejected_output(HYDRATE_STAGE, exc.reason, str(exc), instance_id=iid, repo=repo)
 
 
 # --------------------------------------------------------------------------- 3. join issues
@@ -419,6 +431,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_CONCURRENCY,
         help="Concurrent API requests per worker process (all hydrating steps share one client).",
     )
+    parser.add_argument(
+        "--api-max-wait",
+        type=float,
+        default=ClientConfig.max_wait_s,
+        help="Longest rate-limit wait (s); a longer one rejects the PR/issue (api_rate_limited).",
+    )
+    parser.add_argument(
+        "--api-max-pages", type=int, default=ClientConfig.max_pages, help="Comment pages per issue."
+    )
+    parser.add_argument(
+        "--api-max-response-mb",
+        type=int,
+        default=ClientConfig.max_response_bytes >> 20,
+        help="Largest API answer.",
+    )
 
 
 def events_glob(events_dir: str) -> str:
@@ -439,6 +466,9 @@ def config_from_args(args: argparse.Namespace) -> PrsConfig:
         github_api_url=args.github_api_url,
         api_cache_dir=args.api_cache_dir,
         api_concurrency=args.api_concurrency,
+        api_max_wait_s=args.api_max_wait,
+        api_max_pages=args.api_max_pages,
+        api_max_response_mb=args.api_max_response_mb,
     )
 
 
@@ -450,6 +480,9 @@ def config_from_corpus(cfg) -> PrsConfig:
         github_api_url=cfg.github_api_url,
         api_cache_dir=cfg.hydrate_cache_dir,
         api_concurrency=cfg.hydrate_concurrency,
+        api_max_wait_s=cfg.hydrate_max_wait_s,
+        api_max_pages=cfg.hydrate_max_pages,
+        api_max_response_mb=cfg.hydrate_max_response_mb,
     )
 
 

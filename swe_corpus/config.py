@@ -28,7 +28,7 @@ from swe_corpus.extract import ExtractConfig as StageExtractConfig
 from swe_corpus.filters import FilterConfig
 from swe_corpus.gharchive import DEFAULT_BASE_URL, DEFAULT_CACHE_DIR, Downloader, parse_hours
 from swe_corpus.git_mirror import CLONE_MODES, DEFAULT_URL_TEMPLATE, MirrorConfig
-from swe_corpus.github_api import DEFAULT_API_URL, DEFAULT_MAX_CONCURRENCY
+from swe_corpus.github_api import DEFAULT_API_URL, DEFAULT_MAX_CONCURRENCY, ClientConfig
 from swe_corpus.github_api import DEFAULT_CACHE_DIR as DEFAULT_API_CACHE_DIR
 from swe_corpus.redaction import redact_url
 from swe_corpus.relevant import DEFAULT_BUDGET_BYTES, DEFAULT_K
@@ -90,6 +90,17 @@ class PrsConfig:
     github_api_url: str = opt(DEFAULT_API_URL, "REST API base (GitHub Enterprise: https://HOST/api/v3).")
     hydrate_cache_dir: str = opt(DEFAULT_API_CACHE_DIR, "ETag cache of API responses.")
     hydrate_concurrency: int = opt(DEFAULT_MAX_CONCURRENCY, "Concurrent API requests per worker process.")
+    hydrate_max_wait_s: float = opt(
+        ClientConfig.max_wait_s,
+        "Longest rate-limit wait honoured (GitHub's windows are an hour); a longer one rejects the PR or "
+        "issue (api_rate_limited).",
+    )
+    hydrate_max_pages: int = opt(
+        ClientConfig.max_pages, "Comment pages (of 100) fetched per issue; more: api_too_many_pages."
+    )
+    hydrate_max_response_mb: int = opt(
+        ClientConfig.max_response_bytes >> 20, "Largest API answer read; larger: api_response_too_large."
+    )
 
 
 @dataclass
