@@ -36,7 +36,13 @@ from pipelines.common import (
     run_to_completion,
 )
 from schemas.tables import EVENTS, REJECTED
-from swe_corpus.events import STAGE, ParseStats, iter_event_batches
+from swe_corpus.events import (
+    MAX_LINES_PER_HOUR,
+    MAX_REJECTIONS_PER_HOUR,
+    STAGE,
+    ParseStats,
+    iter_event_batches,
+)
 from swe_corpus.gharchive import (
     DEFAULT_BASE_URL,
     DEFAULT_CACHE_DIR,
@@ -83,9 +89,16 @@ class ReadHourFn(beam.DoFn):
     other base is read where it is through Beam FileSystems (local dir, file://, gs://, ...).
     """
 
-    def __init__(self, gharchive_url: str, cache_dir: str, batch_size: int, download_options: dict):
+    def __init__(
+        self,
+        gharchive_url: str,
+        cache_dir: str,
+        batch_size: int,
+        download_options: dict,
+        parse_limits: dict | None = None,
+    ):
         self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
-        self.download_options = download_options
+        self.download_options, self.parse_limits = download_options, parse_limits or {}
 
     def setup(self) -> None:
         self.downloader = None
@@ -112,7 +125,8 @@ class ReadHourFn(beam.DoFn):
         stats = ParseStats()
         try:
             with self._open(location) as fileobj:
-                for table, rejected in iter_event_batches(fileobj, name, self.batch_size, stats):
+                batches = iter_event_batches(fileobj, name, self.batch_size, stats, **self.parse_limits)
+                for table, rejected in batches:
                     if table.num_rows:
                         yield table
                     for row in rejected:
@@ -171,6 +185,8 @@ class IngestEvents(beam.PTransform):
         download_max_mb: int = Downloader.max_bytes >> 20,
         download_deadline_s: float = Downloader.deadline_s,
         download_max_retry_after_s: float = Downloader.max_retry_after_s,
+        max_lines_per_hour: int = MAX_LINES_PER_HOUR,
+        max_rejections_per_hour: int = MAX_REJECTIONS_PER_HOUR,
     ):
         super().__init__()
         self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
@@ -181,6 +197,7 @@ class IngestEvents(beam.PTransform):
             "deadline_s": download_deadline_s,
             "max_retry_after_s": download_max_retry_after_s,
         }
+        self.parse_limits = {"max_lines": max_lines_per_hour, "max_rejections": max_rejections_per_hour}
 
     @staticmethod
     def spread(hours):
@@ -190,7 +207,9 @@ class IngestEvents(beam.PTransform):
 
     def expand(self, hours):
         outputs = self.spread(hours) | "ReadHours" >> beam.ParDo(
-            ReadHourFn(self.gharchive_url, self.cache_dir, self.batch_size, self.download_options)
+            ReadHourFn(
+                self.gharchive_url, self.cache_dir, self.batch_size, self.download_options, self.parse_limits
+            )
         ).with_outputs(REJECTED_TAG, main="events")
         return {"events": outputs.events, "rejected": outputs[REJECTED_TAG]}
 
@@ -260,13 +279,18 @@ class WriteHourShardsFn(ReadHourFn):
 
     def process(self, hour: str):
         stem, rejected = shard_stem(hour), []
-        with HourShardWriter(f"{self.out_dir}/events/{stem}.parquet", EVENTS) as events:
+        with (
+            HourShardWriter(f"{self.out_dir}/events/{stem}.parquet", EVENTS) as events,
+            HourShardWriter(f"{self.out_dir}/rejected/{stem}.parquet", REJECTED) as shard,
+        ):
             for item in super().process(hour):
                 if isinstance(item, beam.pvalue.TaggedOutput):
                     rejected.append(item.value)
+                    if len(rejected) >= self.batch_size:  # streamed like events: a damaged hour's
+                        shard.write(rows_to_table(rejected, REJECTED))  # rejections never pile up
+                        rejected = []
                 else:
                     events.write(item)
-        with HourShardWriter(f"{self.out_dir}/rejected/{stem}.parquet", REJECTED) as shard:
             shard.write(rows_to_table(rejected, REJECTED))
         return ()
 
@@ -285,7 +309,12 @@ class WriteHourShards(IngestEvents):
 
     def expand(self, hours):
         write = WriteHourShardsFn(
-            self.out_dir, self.gharchive_url, self.cache_dir, self.batch_size, self.download_options
+            self.out_dir,
+            self.gharchive_url,
+            self.cache_dir,
+            self.batch_size,
+            self.download_options,
+            self.parse_limits,
         )
         return self.spread(hours) | "ReadAndWriteHours" >> beam.ParDo(write)
 
@@ -325,6 +354,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Downloader.max_retry_after_s,
         help="Longest Retry-After honoured (seconds).",
     )
+    parser.add_argument(
+        "--max-lines-per-hour", type=int, default=MAX_LINES_PER_HOUR, help="Beyond: hour_too_many_lines."
+    )
+    parser.add_argument(
+        "--max-rejections-per-hour",
+        type=int,
+        default=MAX_REJECTIONS_PER_HOUR,
+        help="Beyond: hour_too_many_rejections.",
+    )
 
 
 def build(pipeline: beam.Pipeline, args: argparse.Namespace):
@@ -339,6 +377,8 @@ def build(pipeline: beam.Pipeline, args: argparse.Namespace):
         args.download_max_mb,
         args.download_deadline,
         args.download_max_retry_after,
+        args.max_lines_per_hour,
+        args.max_rejections_per_hour,
     )
     return (
         pipeline

@@ -23,6 +23,7 @@ from typing import Any
 from swe_corpus.decontaminate import MODES as DECONTAMINATION_MODES
 from swe_corpus.decontaminate import DecontaminationConfig, NearCopyConfig
 from swe_corpus.dedup import DedupConfig
+from swe_corpus.events import MAX_LINES_PER_HOUR, MAX_REJECTIONS_PER_HOUR
 from swe_corpus.extract import RELEVANT_PREDICTORS, ExtractLimits
 from swe_corpus.extract import ExtractConfig as StageExtractConfig
 from swe_corpus.filters import FilterConfig
@@ -72,6 +73,14 @@ class IngestConfig:
     )
     download_max_retry_after_s: float = opt(
         Downloader.max_retry_after_s, "Longest Retry-After honoured; a longer one is waited this long."
+    )
+    max_lines_per_hour: int = opt(
+        MAX_LINES_PER_HOUR,
+        "Lines read from one hour file (a 2024 hour has ~250k); the rest: hour_too_many_lines.",
+    )
+    max_rejections_per_hour: int = opt(
+        MAX_REJECTIONS_PER_HOUR,
+        "Rejected records in one hour file; past it the rest: hour_too_many_rejections.",
     )
 
 
