@@ -67,9 +67,14 @@ class _Registry:
         self.owner_pid = -1
         self.stopping = False
 
-    def _send(self, line: str) -> None:
-        if self.owner_pid != os.getpid() or self.reaper is None or self.reaper.poll() is not None:
-            self.groups = {g for g in self.groups if self.owner_pid == os.getpid()}
+    def _write(self, line: str) -> None:
+        """Tell this process's reaper (started on first use, and again in a forked child or if it died)."""
+        pid = os.getpid()
+        if self.owner_pid != pid:  # first use, or a forked child: none of the parent's groups are ours
+            if self.owner_pid != -1:
+                self.groups = set()
+            self.reaper, self.owner_pid = None, pid
+        if self.reaper is None or self.reaper.poll() is not None:
             self.reaper = subprocess.Popen(
                 [sys.executable, "-c", _REAPER],
                 stdin=subprocess.PIPE,
@@ -77,23 +82,21 @@ class _Registry:
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,  # a kill of the run's process group must not take it along
             )
-            self.owner_pid = os.getpid()
-            for g in self.groups:
-                self.reaper.stdin.write(f"+{g}\n".encode())
+            line = "".join(f"+{g}\n" for g in self.groups) + line
         with contextlib.suppress(OSError):
             self.reaper.stdin.write(line.encode())
             self.reaper.stdin.flush()
 
     def add(self, pgid: int) -> None:
         with self.lock:
+            self._write(f"+{pgid}\n")
             self.groups.add(pgid)
-            self._send(f"+{pgid}\n")
 
     def remove(self, pgid: int) -> None:
         with self.lock:
             if pgid in self.groups:
                 self.groups.discard(pgid)
-                self._send(f"-{pgid}\n")
+                self._write(f"-{pgid}\n")
 
     def kill_all(self) -> None:
         for pgid in list(self.groups):

@@ -20,7 +20,7 @@ from test_extract import pr_row
 import schemas.tables as schemas
 from pipelines.common import rows_to_table
 from swe_corpus.extract import ExtractConfig, extract_repo
-from swe_corpus.git_mirror import GitMirror, MirrorConfig, MirrorError
+from swe_corpus.git_mirror import GitError, GitMirror, GitRepo, MirrorConfig, MirrorError
 
 BOMB_REPO = "acme/bomb"
 CAPS = {"max_git_memory_bytes": 64 * 2**20, "max_tree_entries": 10_000}  # small caps, small bomb
@@ -242,3 +242,13 @@ def test_accept_and_hang_is_a_clone_timeout(tmp_path):
         assert e.value.reason == "clone_timeout" and time.monotonic() - start < 30
     finally:
         sock.close()
+
+
+def test_a_large_answer_is_cut_at_the_output_cap(bomb_world):
+    """Any whole-answer git call (log, grep, ls-tree) is read as it streams and stopped at the cap."""
+    root, c = bomb_world
+    path = root / "serve" / "acme" / "bomb.git"
+    with GitRepo(path, max_output_bytes=100_000) as repo, pytest.raises(GitError) as e:
+        repo.run("ls-tree", "-r", c["2"])  # ~71 MB of listing
+    assert e.value.reason == "git_output_too_large"
+    assert not git_processes(str(path))
