@@ -294,9 +294,10 @@ class GitMirror:
         timeout: float,
         watch: Path | None = None,
         env: dict | None = None,
-    ) -> str:
+    ) -> None:
         """Run git in its own process group; kill it on timeout or when `watch` outgrows the size limit.
-        `env` adds to `safe_git_env()` (credentials: see `credentials_to_env`)."""
+        `env` adds to `safe_git_env()` (credentials: see `credentials_to_env`). Only the tail of stderr
+        is kept: a server can send endless `remote:` messages, and they must not fill our memory."""
         cmd = self.git(*args)
         try:
             proc = procs.spawn(
@@ -305,36 +306,39 @@ class GitMirror:
                 cwd=cwd,
                 env={**safe_git_env(), **(env or {})},
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
             )
         except procs.Stopping as e:
             raise MirrorError("interrupted", str(e)) from None
         deadline = time.monotonic() + timeout
-        reason = None
+        err, fd, next_check = b"", proc.stderr.fileno(), 0.0
         try:
             while True:
-                try:
-                    out, err = proc.communicate(timeout=0.5)
-                    break
-                except subprocess.TimeoutExpired:
-                    if time.monotonic() > deadline:
-                        reason = ("clone_timeout", f"git {args[-1] if args else ''} exceeded {timeout:.0f}s")
-                    elif watch is not None and _dir_bytes(watch) > self.config.max_repo_bytes:
-                        reason = ("repo_too_large", f"mirror exceeded {self.config.max_repo_bytes} bytes")
-                    if reason:
-                        _kill_group(proc)
-                        proc.communicate()
-                        raise MirrorError(*reason) from None
+                if select.select([fd], [], [], 0.5)[0]:
+                    chunk = os.read(fd, 1 << 16)
+                    if not chunk:
+                        break
+                    err = (err + chunk)[-4096:]
+                if time.monotonic() < next_check:
+                    continue
+                next_check, reason = time.monotonic() + 0.5, None
+                if time.monotonic() > deadline:
+                    reason = ("clone_timeout", f"git {args[-1] if args else ''} exceeded {timeout:.0f}s")
+                elif watch is not None and _dir_bytes(watch) > self.config.max_repo_bytes:
+                    reason = ("repo_too_large", f"mirror exceeded {self.config.max_repo_bytes} bytes")
+                if reason:
+                    raise MirrorError(*reason)
+            proc.wait()
         finally:
-            if proc.poll() is None:  # interrupted while waiting: leave nothing running
+            if proc.poll() is None:  # killed for a limit, or interrupted while waiting: nothing left running
                 _kill_group(proc)
                 proc.wait()
             procs.release(proc)
+            proc.stderr.close()
         if proc.returncode != 0:
             text = err.decode("utf-8", "replace").strip()
             raise MirrorError(classify_failure(text), f"git failed ({proc.returncode}): {text[-500:]}")
-        return out.decode("utf-8", "replace")
 
 
 _kill_group = procs.kill_group
