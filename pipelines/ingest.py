@@ -58,6 +58,7 @@ from swe_corpus.redaction import redact_text, redact_url
 from swe_corpus.rejects import rejection
 
 NAMESPACE = "ingest"
+STREAM_BREAKS = frozenset({"truncated_gzip", "corrupt_gzip"})  # iter_decompressed's break reasons
 
 
 def _inc(namespace: str, name: str, value: int) -> None:
@@ -137,10 +138,7 @@ class ReadHourFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(
                 REJECTED_TAG, rejection(STAGE, "read_failed", str(exc), source_file=name)
             )
-        if self.downloader is not None and stats.rejected_by_reason.keys() & {
-            "truncated_gzip",
-            "corrupt_gzip",
-        }:
+        if self.downloader is not None and stats.rejected_by_reason.keys() & STREAM_BREAKS:
             self.downloader.evict(hour)  # broken on disk since it was checked: download it next run
         report_parse_stats(stats)
 

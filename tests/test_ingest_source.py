@@ -358,3 +358,21 @@ def test_poisoned_cache_is_downloaded_again_and_a_source_truncated_hour_is_kept(
         and dl.fetch("2016-03-01-2")
         and sum(len(v) for v in archive.requests.values()) == before
     )
+
+
+def test_a_cached_hour_found_broken_while_reading_is_downloaded_again(archive, tmp_path):
+    from pipelines.ingest import ReadHourFn
+
+    data = hour_bytes(400, 7)
+    archive.files = {NAME: data}
+    fn = ReadHourFn(archive.url, str(tmp_path), 1000, {"backoff_s": 0.01})
+    fn.setup()
+    assert not [r for r in fn.process(HOUR) if getattr(r, "tag", None)]  # clean: no rejection
+    broken = bytearray(data)
+    broken[len(data) // 2 : len(data) // 2 + 64] = bytes(64)  # damaged on disk, same size as checked
+    (tmp_path / NAME).write_bytes(bytes(broken))
+    reasons = {r.value["reason"] for r in fn.process(HOUR) if getattr(r, "tag", None)}
+    assert reasons & {"corrupt_gzip", "truncated_gzip"} and not (tmp_path / NAME).exists()
+    assert len(archive.requests[NAME]) == 1
+    list(fn.process(HOUR))  # the next read downloads it again, whole
+    assert (tmp_path / NAME).read_bytes() == data and len(archive.requests[NAME]) == 2
