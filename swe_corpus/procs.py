@@ -116,7 +116,7 @@ def spawn(cmd: list[str], *, max_memory_bytes: int | None = None, **popen_kwargs
         raise Stopping("the run is being interrupted")
     proc = subprocess.Popen(cmd, start_new_session=True, **popen_kwargs)
     _registry.add(proc.pid)
-    if max_memory_bytes:
+    if max_memory_bytes and hasattr(resource, "prlimit"):  # Linux (workers, CI); elsewhere uncapped
         with contextlib.suppress(OSError):  # already gone: nothing to cap
             resource.prlimit(proc.pid, resource.RLIMIT_DATA, (max_memory_bytes, max_memory_bytes))
     return proc
