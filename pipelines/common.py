@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
+import uuid
 from collections.abc import Iterable
 
 import apache_beam as beam
@@ -130,9 +132,19 @@ class WriteTable(beam.PTransform):
 
 
 def write_text(path: str, text: str) -> None:
-    """A small text file (manifest, dataset card, report) at any Beam FileSystems path."""
-    with FileSystems.create(path) as fh:
-        fh.write(text.encode())
+    """A small text file (manifest, dataset card, report) at any Beam FileSystems path, written to a
+    hidden temporary name and renamed into place: a crash or a full disk never leaves an empty or
+    half file under the final name (`stats` takes a manifest.json as proof that the run finished)."""
+    folder, name = path.rsplit("/", 1) if "/" in path else (".", path)
+    tmp = f"{folder}/.{name}.{uuid.uuid4().hex}.tmp"
+    try:
+        with FileSystems.create(tmp) as fh:
+            fh.write(text.encode())
+        FileSystems.rename([tmp], [path])  # os.rename locally (replaces atomically); copy+delete on GCS
+    except BaseException:
+        with contextlib.suppress(Exception):
+            FileSystems.delete([tmp])
+        raise
 
 
 def counters(result, namespace: str | None = None) -> dict[str, int]:

@@ -49,7 +49,15 @@ class BuildCorpus(beam.PTransform):
 
     def expand(self, hours):
         cfg = self.cfg
-        ingested = hours | "Ingest" >> IngestEvents(cfg.ingest.gharchive_url, cfg.ingest.cache_dir)
+        ingested = hours | "Ingest" >> IngestEvents(
+            cfg.ingest.gharchive_url,
+            cfg.ingest.cache_dir,
+            download_max_mb=cfg.ingest.download_max_mb,
+            download_deadline_s=cfg.ingest.download_deadline_s,
+            download_max_retry_after_s=cfg.ingest.download_max_retry_after_s,
+            max_lines_per_hour=cfg.ingest.max_lines_per_hour,
+            max_rejections_per_hour=cfg.ingest.max_rejections_per_hour,
+        )
         assembled = ingested["events"] | "PullRequests" >> prs_stage.AssemblePullRequests(
             prs_stage.config_from_corpus(cfg.prs)
         )

@@ -153,6 +153,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--clone-timeout", type=float, default=d.clone_timeout_s, help="seconds per repository"
     )
     parser.add_argument("--max-repo-mb", type=float, default=d.max_repo_bytes / 2**20)
+    parser.add_argument(
+        "--clone-stall", type=int, default=d.low_speed_time_s, help="abort a transfer below 1 KB/s this long"
+    )
+    parser.add_argument("--max-git-memory-mb", type=int, default=d.max_git_memory_bytes // 2**20)
+    parser.add_argument("--max-git-output-mb", type=int, default=d.max_git_output_bytes // 2**20)
+    parser.add_argument("--max-tree-entries", type=int, default=d.max_tree_entries)
+    parser.add_argument("--git-rename-limit", type=int, default=d.rename_limit)
     parser.add_argument("--max-files-per-pr", type=int, default=lim.max_files_per_pr)
     parser.add_argument("--max-file-bytes", type=int, default=lim.max_file_bytes)
     parser.add_argument("--refresh", action="store_true", help="fetch again into existing mirrors")
@@ -172,6 +179,11 @@ def config_from_args(args: argparse.Namespace) -> ExtractConfig:
         clone_timeout_s=args.clone_timeout,
         max_repo_bytes=int(args.max_repo_mb * 2**20),
         refresh=args.refresh,
+        low_speed_time_s=args.clone_stall,
+        max_git_memory_bytes=args.max_git_memory_mb * 2**20,
+        max_git_output_bytes=args.max_git_output_mb * 2**20,
+        max_tree_entries=args.max_tree_entries,
+        rename_limit=args.git_rename_limit,
     )
     return ExtractConfig(
         mirror=mirror,
@@ -215,6 +227,11 @@ def config_from_corpus(section) -> ExtractConfig:
         clone_mode=section.clone_mode,
         clone_timeout_s=float(section.clone_timeout_s),
         max_repo_bytes=int(section.max_repo_mb) * 2**20,
+        low_speed_time_s=section.clone_stall_s,
+        max_git_memory_bytes=section.max_git_memory_mb * 2**20,
+        max_git_output_bytes=section.max_git_output_mb * 2**20,
+        max_tree_entries=section.max_tree_entries,
+        rename_limit=section.git_rename_limit,
     )
     return ExtractConfig(
         mirror=mirror,

@@ -36,7 +36,13 @@ from pipelines.common import (
     run_to_completion,
 )
 from schemas.tables import EVENTS, REJECTED
-from swe_corpus.events import STAGE, ParseStats, iter_event_batches
+from swe_corpus.events import (
+    MAX_LINES_PER_HOUR,
+    MAX_REJECTIONS_PER_HOUR,
+    STAGE,
+    ParseStats,
+    iter_event_batches,
+)
 from swe_corpus.gharchive import (
     DEFAULT_BASE_URL,
     DEFAULT_CACHE_DIR,
@@ -52,6 +58,7 @@ from swe_corpus.redaction import redact_text, redact_url
 from swe_corpus.rejects import rejection
 
 NAMESPACE = "ingest"
+STREAM_BREAKS = frozenset({"truncated_gzip", "corrupt_gzip"})  # iter_decompressed's break reasons
 
 
 def _inc(namespace: str, name: str, value: int) -> None:
@@ -83,9 +90,16 @@ class ReadHourFn(beam.DoFn):
     other base is read where it is through Beam FileSystems (local dir, file://, gs://, ...).
     """
 
-    def __init__(self, gharchive_url: str, cache_dir: str, batch_size: int, download_options: dict):
+    def __init__(
+        self,
+        gharchive_url: str,
+        cache_dir: str,
+        batch_size: int,
+        download_options: dict,
+        parse_limits: dict | None = None,
+    ):
         self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
-        self.download_options = download_options
+        self.download_options, self.parse_limits = download_options, parse_limits or {}
 
     def setup(self) -> None:
         self.downloader = None
@@ -102,7 +116,7 @@ class ReadHourFn(beam.DoFn):
             location = self._locate(hour)
         except (DownloadError, requests.RequestException, OSError) as exc:  # cache disk full, bad URL...
             detail = redact_text(f"{type(exc).__name__}: {exc}")  # fetch redacts its own; this is a backstop
-            yield from self._file_rejection("download_failed", detail, name)
+            yield from self._file_rejection(getattr(exc, "reason", "download_failed"), detail, name)
             return
         if location is None:
             _inc(NAMESPACE, "gaps", 1)
@@ -112,7 +126,8 @@ class ReadHourFn(beam.DoFn):
         stats = ParseStats()
         try:
             with self._open(location) as fileobj:
-                for table, rejected in iter_event_batches(fileobj, name, self.batch_size, stats):
+                batches = iter_event_batches(fileobj, name, self.batch_size, stats, **self.parse_limits)
+                for table, rejected in batches:
                     if table.num_rows:
                         yield table
                     for row in rejected:
@@ -123,6 +138,8 @@ class ReadHourFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(
                 REJECTED_TAG, rejection(STAGE, "read_failed", str(exc), source_file=name)
             )
+        if self.downloader is not None and stats.rejected_by_reason.keys() & STREAM_BREAKS:
+            self.downloader.evict(hour)  # broken on disk since it was checked: download it next run
         report_parse_stats(stats)
 
     def _locate(self, hour: str) -> str | None:
@@ -163,10 +180,22 @@ class IngestEvents(beam.PTransform):
         batch_size: int = 8192,
         max_attempts: int = 6,
         backoff_s: float = 1.0,
+        download_max_mb: int = Downloader.max_bytes >> 20,
+        download_deadline_s: float = Downloader.deadline_s,
+        download_max_retry_after_s: float = Downloader.max_retry_after_s,
+        max_lines_per_hour: int = MAX_LINES_PER_HOUR,
+        max_rejections_per_hour: int = MAX_REJECTIONS_PER_HOUR,
     ):
         super().__init__()
         self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
-        self.download_options = {"max_attempts": max_attempts, "backoff_s": backoff_s}
+        self.download_options = {
+            "max_attempts": max_attempts,
+            "backoff_s": backoff_s,
+            "max_bytes": download_max_mb << 20,
+            "deadline_s": download_deadline_s,
+            "max_retry_after_s": download_max_retry_after_s,
+        }
+        self.parse_limits = {"max_lines": max_lines_per_hour, "max_rejections": max_rejections_per_hour}
 
     @staticmethod
     def spread(hours):
@@ -176,7 +205,9 @@ class IngestEvents(beam.PTransform):
 
     def expand(self, hours):
         outputs = self.spread(hours) | "ReadHours" >> beam.ParDo(
-            ReadHourFn(self.gharchive_url, self.cache_dir, self.batch_size, self.download_options)
+            ReadHourFn(
+                self.gharchive_url, self.cache_dir, self.batch_size, self.download_options, self.parse_limits
+            )
         ).with_outputs(REJECTED_TAG, main="events")
         return {"events": outputs.events, "rejected": outputs[REJECTED_TAG]}
 
@@ -246,13 +277,18 @@ class WriteHourShardsFn(ReadHourFn):
 
     def process(self, hour: str):
         stem, rejected = shard_stem(hour), []
-        with HourShardWriter(f"{self.out_dir}/events/{stem}.parquet", EVENTS) as events:
+        with (
+            HourShardWriter(f"{self.out_dir}/events/{stem}.parquet", EVENTS) as events,
+            HourShardWriter(f"{self.out_dir}/rejected/{stem}.parquet", REJECTED) as shard,
+        ):
             for item in super().process(hour):
                 if isinstance(item, beam.pvalue.TaggedOutput):
                     rejected.append(item.value)
+                    if len(rejected) >= self.batch_size:  # streamed like events: a damaged hour's
+                        shard.write(rows_to_table(rejected, REJECTED))  # rejections never pile up
+                        rejected = []
                 else:
                     events.write(item)
-        with HourShardWriter(f"{self.out_dir}/rejected/{stem}.parquet", REJECTED) as shard:
             shard.write(rows_to_table(rejected, REJECTED))
         return ()
 
@@ -271,7 +307,12 @@ class WriteHourShards(IngestEvents):
 
     def expand(self, hours):
         write = WriteHourShardsFn(
-            self.out_dir, self.gharchive_url, self.cache_dir, self.batch_size, self.download_options
+            self.out_dir,
+            self.gharchive_url,
+            self.cache_dir,
+            self.batch_size,
+            self.download_options,
+            self.parse_limits,
         )
         return self.spread(hours) | "ReadAndWriteHours" >> beam.ParDo(write)
 
@@ -293,6 +334,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=8192, help="Events per Arrow batch.")
     parser.add_argument("--max-attempts", type=int, default=6, help="HTTP attempts per hour (retries + 1).")
     parser.add_argument("--backoff", type=float, default=1.0, help="First retry delay in seconds (doubles).")
+    parser.add_argument(
+        "--download-max-mb",
+        type=int,
+        default=Downloader.max_bytes >> 20,
+        help="Bigger hours: download_too_large.",
+    )
+    parser.add_argument(
+        "--download-deadline",
+        type=float,
+        default=Downloader.deadline_s,
+        help="Seconds per hour file, retries included.",
+    )
+    parser.add_argument(
+        "--download-max-retry-after",
+        type=float,
+        default=Downloader.max_retry_after_s,
+        help="Longest Retry-After honoured (seconds).",
+    )
+    parser.add_argument(
+        "--max-lines-per-hour", type=int, default=MAX_LINES_PER_HOUR, help="Beyond: hour_too_many_lines."
+    )
+    parser.add_argument(
+        "--max-rejections-per-hour",
+        type=int,
+        default=MAX_REJECTIONS_PER_HOUR,
+        help="Beyond: hour_too_many_rejections.",
+    )
 
 
 def build(pipeline: beam.Pipeline, args: argparse.Namespace):
@@ -304,6 +372,11 @@ def build(pipeline: beam.Pipeline, args: argparse.Namespace):
         args.batch_size,
         args.max_attempts,
         args.backoff,
+        args.download_max_mb,
+        args.download_deadline,
+        args.download_max_retry_after,
+        args.max_lines_per_hour,
+        args.max_rejections_per_hour,
     )
     return (
         pipeline

@@ -6,7 +6,9 @@
 Shape (per-element cost matters, ~40 us): each events Table is split by PR/issue key inside one DoFn
 (one element per key per batch, not per event), one GroupByKey folds each PR's events from every
 batch/hour, and ONE CoGroupByKey keyed by (repo, issue number) joins issues to the PRs that link them.
-Only PRs linking two or more issues are regrouped by PR id after the join.
+A PR with one link travels whole through that join and is finished there; a PR with several travels
+once, keyed by its id, and meets the (link, issue) parts the join made from small references to it:
+one copy of the PR whatever its number of links (a body holds up to ~5,000 `Fixes #k`).
 """
 
 from __future__ import annotations
@@ -45,7 +47,6 @@ from swe_corpus.github_api import (
     ClientConfig,
     GitHubClient,
     HydrationError,
-    NotFound,
     hydrate_issue,
     hydrate_pull_request,
 )
@@ -66,6 +67,9 @@ class PrsConfig:
     github_api_url: str = DEFAULT_API_URL
     api_cache_dir: str | None = None
     api_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    api_max_wait_s: float = ClientConfig.max_wait_s
+    api_max_pages: int = ClientConfig.max_pages
+    api_max_response_mb: int = ClientConfig.max_response_bytes >> 20
 
 
 _clients: dict[tuple, GitHubClient] = {}
@@ -76,7 +80,15 @@ def shared_client(config: PrsConfig) -> GitHubClient:
     """The process's GitHub client for `config`: every hydrating DoFn instance of a worker process uses
     it, so its semaphore caps that process at `api_concurrency` requests. Keyed by all the client reads,
     the token included (a changed environment gets a new client)."""
-    key = (config.github_api_url, config.api_cache_dir, config.api_concurrency, os.environ.get(TOKEN_ENV))
+    key = (
+        config.github_api_url,
+        config.api_cache_dir,
+        config.api_concurrency,
+        config.api_max_wait_s,
+        config.api_max_pages,
+        config.api_max_response_mb,
+        os.environ.get(TOKEN_ENV),
+    )
     with _clients_lock:
         if key not in _clients:
             _clients[key] = GitHubClient(
@@ -84,6 +96,9 @@ def shared_client(config: PrsConfig) -> GitHubClient:
                     base_url=config.github_api_url,
                     cache_dir=config.api_cache_dir,
                     max_concurrency=config.api_concurrency,
+                    max_wait_s=config.api_max_wait_s,
+                    max_pages=config.api_max_pages,
+                    max_response_bytes=config.api_max_response_mb << 20,
                 )
             )
         return _clients[key]
@@ -195,44 +210,41 @@ class HydratePullRequestsFn(_HydratingDoFn):
 
 
 def _hydrate_reject(exc: HydrationError, repo: str, iid: str):
-    reason = "not_found" if isinstance(exc, NotFound) else "api_error"
-    return rejected_output(HYDRATE_STAGE, reason, str(exc), instance_id=iid, repo=repo)
+    return rejected_output(HYDRATE_STAGE, exc.reason, str(exc), instance_id=iid, repo=repo)
 
 
 # --------------------------------------------------------------------------- 3. join issues
 def link_keys(pr: dict):
-    """(issue join key, PR) for every closing link of a PR (PRs without links skip the join)."""
+    """(issue join key, link reference) for every closing link of a PR (PRs without links skip the
+    join). A reference is (instance_id, repo, link, the PR itself only when it has this one link)."""
+    whole = pr if len(pr["_links"]) == 1 else None
     for link in pr["_links"]:
-        yield prs.issue_join_key(link["repo"], link["number"]), pr
+        yield prs.issue_join_key(link["repo"], link["number"]), (pr["instance_id"], pr["repo"], link, whole)
 
 
 def finish_without_links(pr: dict) -> dict:
     return prs.attach_issues(pr, [])
 
 
-def _link_for(pr: dict, key: tuple[str, int]) -> dict:
-    return next(lk for lk in pr["_links"] if prs.issue_join_key(lk["repo"], lk["number"]) == key)
-
-
-def attach_to_pulls(key: tuple[str, int], issue: dict | None, pulls: list[dict], hydrate: bool):
-    """Give the joined issue to every PR linking it: finished single-link PRs, REGROUP_TAG parts for
-    multi-link PRs, a `link` rejection where the issue has no text, and the issue row itself."""
+def attach_to_pulls(key: tuple[str, int], issue: dict | None, refs: list[tuple], hydrate: bool):
+    """Give the joined issue to every PR linking it (see `link_keys`): single-link PRs are finished,
+    multi-link PRs get a REGROUP_TAG part (instance_id, (link, issue)); a `link` rejection where the
+    issue has no text; and the issue row itself."""
     if issue is not None:
         yield beam.pvalue.TaggedOutput(ISSUES_TAG, prs.public(issue))
     usable = issue if issue is not None and issue["title"] is not None else None
-    for pr in pulls:
-        link = _link_for(pr, key)
+    for iid, repo, link, whole in refs:
         if usable is None:
-            yield _reject_link(pr, link, issue, hydrate)
+            yield _reject_link(iid, repo, link, issue, hydrate)
         else:
             count(LINK_STAGE, "kept")
-        if len(pr["_links"]) == 1:
-            yield prs.attach_issues(pr, [(link, usable)] if usable else [])
+        if whole is not None:
+            yield prs.attach_issues(whole, [(link, usable)] if usable else [])
         else:
-            yield beam.pvalue.TaggedOutput(REGROUP_TAG, (pr["instance_id"], (pr, link, usable)))
+            yield beam.pvalue.TaggedOutput(REGROUP_TAG, (iid, (link, usable)))
 
 
-def _reject_link(pr: dict, link: dict, issue: dict | None, hydrate: bool):
+def _reject_link(iid: str, repo: str, link: dict, issue: dict | None, hydrate: bool):
     ref = f"{link['repo']}#{link['number']}"
     if hydrate:
         reason, detail = "issue_hydration_failed", f"{ref}: not in the events and the API did not return it"
@@ -243,7 +255,7 @@ def _reject_link(pr: dict, link: dict, issue: dict | None, hydrate: bool):
         )
     else:
         reason, detail = "issue_without_text", f"{ref}: its events carry no title/body; use --hydrate"
-    return rejected_output(LINK_STAGE, reason, detail, instance_id=pr["instance_id"], repo=pr["repo"])
+    return rejected_output(LINK_STAGE, reason, detail, instance_id=iid, repo=repo)
 
 
 class JoinIssuesFn(beam.DoFn):
@@ -293,17 +305,18 @@ def _duplicate_detail(dup: dict, kept: dict) -> str:
 
 
 class HydrateIssuesFn(_HydratingDoFn):
-    """A batch of (key, issue|None, PRs) -> issue text and comments from the API, then `attach_to_pulls`."""
+    """A batch of (key, issue|None, link references) -> issue text and comments from the API, then
+    `attach_to_pulls`."""
 
     def process(self, batch: list[tuple]):
         def fetch(part):
-            key, _seen, pulls = part
-            return hydrate_issue(self.client, _link_for(pulls[0], key)["repo"], key[1])
+            key, _seen, refs = part
+            return hydrate_issue(self.client, refs[0][2]["repo"], key[1])
 
         for (key, seen, pulls), result in self._parallel(fetch, batch):
             count(HYDRATE_STAGE, "in")
             if isinstance(result, HydrationError):
-                repo = _link_for(pulls[0], key)["repo"]
+                repo = pulls[0][2]["repo"]
                 yield _hydrate_reject(result, repo, instance_id(repo, key[1]))
                 result = seen
             else:
@@ -313,11 +326,11 @@ class HydrateIssuesFn(_HydratingDoFn):
             yield from attach_to_pulls(key, result, pulls, hydrate=True)
 
 
-def finish_multi_link(element) -> dict:
-    _iid, parts = element
-    parts = list(parts)
-    pr = parts[0][0]
-    return prs.attach_issues(pr, [(link, issue) for _pr, link, issue in parts if issue is not None])
+def finish_multi_link(element):
+    """(instance_id, {"pr": [the PR], "part": [(link, issue)...]}) -> the PR with its issues."""
+    _iid, grouped = element
+    for pr in grouped["pr"]:
+        yield prs.attach_issues(pr, [(link, issue) for link, issue in grouped["part"] if issue is not None])
 
 
 def _count_links(pr: dict) -> dict:
@@ -365,11 +378,16 @@ class AssemblePullRequests(beam.PTransform):
             | "Attach" >> beam.ParDo(JoinIssuesFn(self.config)).with_outputs(*tags, HYDRATE_TAG, main="prs")
         )
         late = joined[HYDRATE_TAG] | "HydrateIssues" >> _Batched(HydrateIssuesFn(self.config), tags)
+        multi_link = (
+            kept
+            | "SeveralLinks" >> beam.Filter(lambda pr: len(pr["_links"]) > 1)
+            | "KeyById" >> beam.Map(lambda pr: (pr["instance_id"], pr))
+        )
+        parts = (joined[REGROUP_TAG], late[REGROUP_TAG]) | "AllParts" >> beam.Flatten()
         multi = (
-            (joined[REGROUP_TAG], late[REGROUP_TAG])
-            | "AllParts" >> beam.Flatten()
-            | "GroupByPR" >> beam.GroupByKey()
-            | "FinishMulti" >> beam.Map(finish_multi_link)
+            {"pr": multi_link, "part": parts}
+            | "JoinParts" >> beam.CoGroupByKey()
+            | "FinishMulti" >> beam.FlatMap(finish_multi_link)
         )
         pull_requests = (unlinked, joined.prs, late.prs, multi) | "AllPRs" >> beam.Flatten()
         rejected = (
@@ -419,6 +437,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_CONCURRENCY,
         help="Concurrent API requests per worker process (all hydrating steps share one client).",
     )
+    parser.add_argument(
+        "--api-max-wait",
+        type=float,
+        default=ClientConfig.max_wait_s,
+        help="Longest rate-limit wait (s); a longer one rejects the PR/issue (api_rate_limited).",
+    )
+    parser.add_argument(
+        "--api-max-pages", type=int, default=ClientConfig.max_pages, help="Comment pages per issue."
+    )
+    parser.add_argument(
+        "--api-max-response-mb",
+        type=int,
+        default=ClientConfig.max_response_bytes >> 20,
+        help="Largest API answer.",
+    )
 
 
 def events_glob(events_dir: str) -> str:
@@ -439,6 +472,9 @@ def config_from_args(args: argparse.Namespace) -> PrsConfig:
         github_api_url=args.github_api_url,
         api_cache_dir=args.api_cache_dir,
         api_concurrency=args.api_concurrency,
+        api_max_wait_s=args.api_max_wait,
+        api_max_pages=args.api_max_pages,
+        api_max_response_mb=args.api_max_response_mb,
     )
 
 
@@ -450,6 +486,9 @@ def config_from_corpus(cfg) -> PrsConfig:
         github_api_url=cfg.github_api_url,
         api_cache_dir=cfg.hydrate_cache_dir,
         api_concurrency=cfg.hydrate_concurrency,
+        api_max_wait_s=cfg.hydrate_max_wait_s,
+        api_max_pages=cfg.hydrate_max_pages,
+        api_max_response_mb=cfg.hydrate_max_response_mb,
     )
 
 

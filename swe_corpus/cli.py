@@ -11,6 +11,8 @@ import importlib.util
 import logging
 import sys
 
+from swe_corpus.procs import signals_end_children
+
 # name -> (module, help, accepts Beam pass-through args)
 COMMANDS: dict[str, tuple[str, str, bool]] = {
     "ingest": ("pipelines.ingest", "GH Archive hours -> events table", True),
@@ -68,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         args, extra = cmd.parse_args(rest), []
     run = getattr(module, f"run_{attr}", None) or module.run
-    return int(run(args, extra) or 0)
+    with signals_end_children():  # no git child outlives an interrupted or terminated run
+        return int(run(args, extra) or 0)
 
 
 if __name__ == "__main__":

@@ -23,12 +23,13 @@ from typing import Any
 from swe_corpus.decontaminate import MODES as DECONTAMINATION_MODES
 from swe_corpus.decontaminate import DecontaminationConfig, NearCopyConfig
 from swe_corpus.dedup import DedupConfig
+from swe_corpus.events import MAX_LINES_PER_HOUR, MAX_REJECTIONS_PER_HOUR
 from swe_corpus.extract import RELEVANT_PREDICTORS, ExtractLimits
 from swe_corpus.extract import ExtractConfig as StageExtractConfig
 from swe_corpus.filters import FilterConfig
-from swe_corpus.gharchive import DEFAULT_BASE_URL, DEFAULT_CACHE_DIR, parse_hours
+from swe_corpus.gharchive import DEFAULT_BASE_URL, DEFAULT_CACHE_DIR, Downloader, parse_hours
 from swe_corpus.git_mirror import CLONE_MODES, DEFAULT_URL_TEMPLATE, MirrorConfig
-from swe_corpus.github_api import DEFAULT_API_URL, DEFAULT_MAX_CONCURRENCY
+from swe_corpus.github_api import DEFAULT_API_URL, DEFAULT_MAX_CONCURRENCY, ClientConfig
 from swe_corpus.github_api import DEFAULT_CACHE_DIR as DEFAULT_API_CACHE_DIR
 from swe_corpus.redaction import redact_url
 from swe_corpus.relevant import DEFAULT_BUDGET_BYTES, DEFAULT_K
@@ -62,6 +63,25 @@ class IngestConfig:
         DEFAULT_BASE_URL, "Base URL or path of the hour files: https://, file://, a local directory or gs://."
     )
     cache_dir: str = opt(DEFAULT_CACHE_DIR, "Downloaded hours are kept here and never downloaded twice.")
+    download_max_mb: int = opt(
+        Downloader.max_bytes >> 20, "An hour file larger than this is not downloaded (download_too_large)."
+    )
+    download_deadline_s: float = opt(
+        Downloader.deadline_s,
+        "Seconds to get one hour file, retries and waits included (download_timeout): a slow-drip server "
+        "cannot stall the run.",
+    )
+    download_max_retry_after_s: float = opt(
+        Downloader.max_retry_after_s, "Longest Retry-After honoured; a longer one is waited this long."
+    )
+    max_lines_per_hour: int = opt(
+        MAX_LINES_PER_HOUR,
+        "Lines read from one hour file (a 2024 hour has ~250k); the rest: hour_too_many_lines.",
+    )
+    max_rejections_per_hour: int = opt(
+        MAX_REJECTIONS_PER_HOUR,
+        "Rejected records in one hour file; past it the rest: hour_too_many_rejections.",
+    )
 
 
 @dataclass
@@ -79,6 +99,17 @@ class PrsConfig:
     github_api_url: str = opt(DEFAULT_API_URL, "REST API base (GitHub Enterprise: https://HOST/api/v3).")
     hydrate_cache_dir: str = opt(DEFAULT_API_CACHE_DIR, "ETag cache of API responses.")
     hydrate_concurrency: int = opt(DEFAULT_MAX_CONCURRENCY, "Concurrent API requests per worker process.")
+    hydrate_max_wait_s: float = opt(
+        ClientConfig.max_wait_s,
+        "Longest rate-limit wait honoured (GitHub's windows are an hour); a longer one rejects the PR or "
+        "issue (api_rate_limited).",
+    )
+    hydrate_max_pages: int = opt(
+        ClientConfig.max_pages, "Comment pages (of 100) fetched per issue; more: api_too_many_pages."
+    )
+    hydrate_max_response_mb: int = opt(
+        ClientConfig.max_response_bytes >> 20, "Largest API answer read; larger: api_response_too_large."
+    )
 
 
 @dataclass
@@ -100,6 +131,24 @@ class ExtractConfig:
     )
     clone_timeout_s: int = opt(
         int(MirrorConfig.clone_timeout_s), "A clone or fetch running longer is killed and its PRs rejected."
+    )
+    clone_stall_s: int = opt(
+        MirrorConfig.low_speed_time_s,
+        "A transfer below 1 KB/s for this long (a server that accepts and hangs) is aborted (clone_timeout).",
+    )
+    max_git_memory_mb: int = opt(
+        MirrorConfig.max_git_memory_bytes // 2**20,
+        "Heap cap of every git process: a tree bomb fails its PR (git_out_of_memory), not the machine.",
+    )
+    max_git_output_mb: int = opt(
+        MirrorConfig.max_git_output_bytes // 2**20,
+        "Bytes read back from one git call (log, ls-tree, grep...); beyond, git_output_too_large.",
+    )
+    max_tree_entries: int = opt(
+        MirrorConfig.max_tree_entries, "Paths in the base commit's tree; beyond, tree_too_large."
+    )
+    git_rename_limit: int = opt(
+        MirrorConfig.rename_limit, "Rename detection candidates per diff (git -l); beyond, no renames."
     )
     max_files_per_pr: int = opt(
         ExtractLimits.max_files_per_pr, "PRs changing more files are rejected (too_many_files)."

@@ -86,7 +86,13 @@ _TRIMMED_SINCE_NAIVE, _EARLY_UNTIL_NAIVE = (
     EARLY_UNTIL.replace(tzinfo=None),
 )
 CHUNK_BYTES = 1 << 15  # compressed bytes per step: ~200 KB decompressed stays in cache
+MAX_STEP_OUTPUT = 1 << 20  # decompressed bytes per step at most (an hour's steps are ~200 KB)
 MAX_LINE_BYTES = 64 << 20  # a "line" longer than this is damage, not an event (longest seen: ~32 KB)
+# A 2024 hour holds ~250k lines and a handful of damaged ones. Past these, a file is a bomb (10 GB of
+# `{}` or of junk lines): the rest is not read, and one rejection says why (hour_too_many_lines /
+# hour_too_many_rejections), so one file costs bounded time and output.
+MAX_LINES_PER_HOUR = 10_000_000
+MAX_REJECTIONS_PER_HOUR = 100_000
 _KEPT_TYPES_BYTES = frozenset(t.encode() for t in KEPT_TYPES)
 
 # `"type":"XEvent"` as written by GH Archive (compact) or by json.dumps (one space).
@@ -252,22 +258,24 @@ def iter_decompressed(raw: IO[bytes], chunk_bytes: int = CHUNK_BYTES) -> Iterato
             head = raw.read(chunk_bytes)
         return
     dec = _zlib.decompressobj(wbits=31)
-    data = head
+    data, limited = head, False
     while True:
-        if not data:
+        if not data and not limited:
             data = raw.read(chunk_bytes)
             if not data:
                 if not dec.eof:
                     raise StreamBreak("truncated_gzip", "gzip stream ended before its end-of-stream marker")
                 return
-        try:
-            out = dec.decompress(data)
+        try:  # bounded output per step: 32 KB of a gzip bomb would expand to ~33 MB at once
+            out = dec.decompress(data, MAX_STEP_OUTPUT)
         except _ZLIB_ERRORS as exc:
             raise StreamBreak("corrupt_gzip", f"gzip data error: {exc}") from None
+        limited = len(out) == MAX_STEP_OUTPUT  # more may be pending: ask again before reading
         if out:
             yield out
-        data = b""
+        data = dec.unconsumed_tail
         if dec.eof:
+            limited = False
             rest = dec.unused_data
             if not rest:
                 rest = raw.read(chunk_bytes)
@@ -1115,11 +1123,15 @@ def iter_event_batches(
     source_file: str | None = None,
     batch_size: int = 8192,
     stats: ParseStats | None = None,
+    max_lines: int = MAX_LINES_PER_HOUR,
+    max_rejections: int = MAX_REJECTIONS_PER_HOUR,
 ) -> Iterator[tuple[pa.Table, list[dict]]]:
     """Stream one GH Archive file into (EVENTS table, rejected rows) batches of <= batch_size events.
 
     The last batch may hold zero events but still carry rejections; every file yields at least one
-    batch. `source_file` names the file in rows (default: the basename of `source`).
+    batch. Rejections leave in batches of at most ~batch_size too (with an empty table when no events
+    came with them), so a damaged hour never piles them up. `source_file` names the file in rows
+    (default: the basename of `source`).
     """
     stats = stats if stats is not None else ParseStats()
     if source_file is None:
@@ -1148,14 +1160,15 @@ def iter_event_batches(
                     rest = parser.overlong(rest, line_number + 1)
                 while len(parser.rows) >= batch_size:
                     yield _drain(parser, batch_size)
+                if len(parser.rejected) >= batch_size:
+                    yield _drain_rejected(parser)
+                _check_bounds(stats, line_number, max_lines, max_rejections)
         except StreamBreak as brk:
             _record_break(parser, brk, rest, line_number + 1)
             rest = b""
         if rest:
             line_number = parser.chunk(rest, line_number)
-        if (
-            stats.objects == objects_before
-        ):  # a 0-byte file, an empty gzip, blank lines: not an hour of events
+        if stats.objects == objects_before:  # a 0-byte file, an empty gzip, blank lines: no hour of events
             stats.objects += 1
             size = stats.bytes_out - bytes_out_before
             parser.reject("empty_hour", f"the file holds no event ({size} bytes decompressed)", None, None)
@@ -1182,6 +1195,23 @@ def _record_break(parser: _HourParser, brk: StreamBreak, tail: bytes, line_numbe
             tail, line_number = b"", line_number + 1
     parser.stats.objects += 1
     parser.reject(brk.reason, brk.detail, line_number, tail or None)
+
+
+def _check_bounds(stats: ParseStats, lines: int, max_lines: int, max_rejections: int) -> None:
+    """Stop reading a file that is a bomb rather than an hour (see MAX_LINES_PER_HOUR)."""
+    if lines > max_lines:
+        raise StreamBreak("hour_too_many_lines", f"more than {max_lines} lines: the rest is not read")
+    if sum(stats.rejected_by_reason.values()) > max_rejections:
+        raise StreamBreak(
+            "hour_too_many_rejections", f"more than {max_rejections} rejected records: the rest is not read"
+        )
+
+
+def _drain_rejected(parser: _HourParser) -> tuple[pa.Table, list[dict]]:
+    """The rejections recorded so far, with no events (those wait for a full batch)."""
+    parser.fold_counts()
+    rejected, parser.rejected = parser.rejected, []
+    return _build_table([]), rejected
 
 
 def _drain(parser: _HourParser, batch_size: int) -> tuple[pa.Table, list[dict]]:

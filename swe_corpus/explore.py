@@ -13,6 +13,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import re
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,12 +32,20 @@ def _is_remote(out: str) -> bool:
     return "://" in out and not out.startswith("file://")
 
 
+def glob_escape(path: str) -> str:
+    """`path` taken literally inside a DuckDB glob: an OUT named `runs[ab]` or `a*` must not read
+    `runsa` or `ab` beside it. DuckDB has no escape character; a one-character class does it."""
+    return re.sub(r"([\[*?])", r"[\1]", path)
+
+
 def table_paths(out: str) -> dict[str, str]:
     """Table name -> Parquet glob for every known table directory holding shards."""
     if _is_remote(out):  # gs://, s3://: DuckDB reads them through httpfs; existence is checked at query time
-        return {t: f"{out.rstrip('/')}/{t}/*.parquet" for t in TABLE_VIEWS}
+        return {t: f"{glob_escape(out.rstrip('/'))}/{t}/*.parquet" for t in TABLE_VIEWS}
     base = Path(out.removeprefix("file://"))
-    return {t: str(base / t / "*.parquet") for t in TABLE_VIEWS if any((base / t).glob("*.parquet"))}
+    return {
+        t: f"{glob_escape(str(base / t))}/*.parquet" for t in TABLE_VIEWS if any((base / t).glob("*.parquet"))
+    }
 
 
 def connect(out: str) -> duckdb.DuckDBPyConnection:
@@ -227,6 +236,7 @@ class Stats:
     repos: list[tuple[str, int, int]]
     sizes: dict[str, dict[str, dict[str, float]]]
     rejections: list[tuple[str, str, int]]
+    status: str = "finished"  # or "INCOMPLETE: why" (no or an unreadable manifest.json)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -243,6 +253,7 @@ def collect_stats(out: str, top: int = 15, con: duckdb.DuckDBPyConnection | None
     tables = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLE_VIEWS if t in present}
     manifest = Path(out) / "manifest.json"
     funnel, source = [], "tables"
+    status = "unknown (remote OUT: manifest.json not read)" if _is_remote(out) else "finished"
     if not _is_remote(out) and manifest.is_file():
         try:
             funnel, source = (
@@ -251,6 +262,15 @@ def collect_stats(out: str, top: int = 15, con: duckdb.DuckDBPyConnection | None
             )
         except (ValueError, AttributeError, KeyError, TypeError):
             funnel = []
+        if not funnel:
+            status = (
+                "INCOMPLETE: manifest.json is empty or unreadable (a full disk or a crash while writing it)"
+            )
+    elif not _is_remote(out):
+        status = (
+            "INCOMPLETE: no manifest.json. A corpus or curate run writes it last, so this run was killed or "
+            "failed (or OUT is a standalone ingest/prs/extract output): tables may be partial"
+        )
     if not funnel:
         funnel, source = funnel_from_tables(con), "tables"
     languages: list[tuple[str, int]] = []
@@ -290,7 +310,7 @@ def collect_stats(out: str, top: int = 15, con: duckdb.DuckDBPyConnection | None
         rejections = con.execute(
             "select stage, reason, count(*) from rejected group by 1, 2 order by 3 desc, 1, 2"
         ).fetchall()
-    return Stats(out, source, funnel, tables, languages, lang_source, repos, sizes, rejections)
+    return Stats(out, source, funnel, tables, languages, lang_source, repos, sizes, rejections, status)
 
 
 def _fmt_num(v: Any) -> str:
@@ -317,6 +337,8 @@ def render_stats(s: Stats) -> str:
     parts = [
         f"# {s.out}",
         "",
+        f"status: {s.status}",
+        "",
         "tables: " + (", ".join(f"{t} {n:,}" for t, n in s.tables.items()) or "none"),
         "",
     ]
@@ -342,6 +364,9 @@ def run_stats(args: argparse.Namespace, extra_args: list[str] | None = None) -> 
         print(f"no tables in {args.out}", file=sys.stderr)
         return 2
     print(json.dumps(_jsonable(s.to_dict()), indent=2) if args.json else render_stats(s))
+    if s.status.startswith("INCOMPLETE") and not s.status.startswith("INCOMPLETE: no manifest"):
+        print(f"{args.out}: {s.status}", file=sys.stderr)
+        return 1  # a manifest that exists but says nothing is an error, not a finished run
     return 0
 
 

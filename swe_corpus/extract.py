@@ -423,15 +423,16 @@ def extract_repo(
         return
     predictor = make_predictor(config)
     emitted: set[str] = set()
-    with GitRepo(path, mirror.transport, low_speed_time_s=mirror.config.low_speed_time_s) as repo:
+    with GitRepo.of_mirror(path, mirror) as repo:
         roots = root_commits(repo)
         yield "count", ("mirror_tags", count_tags(repo))
         cochange = None
         if predictor is not None:
             try:
                 cochange = CoChangeIndex.build(repo)
-            except GitError:
-                cochange = None
+            except GitError as e:  # optional evidence (a tree bomb in history): PRs go on without it
+                log.warning("%s: no co-change index (%s)", repo_name, e.reason)
+                yield "count", (f"cochange_unavailable:{e.reason}", 1)
         for pr in prs:
             try:
                 ext = extract_pr(repo, pr, config.limits)

@@ -9,28 +9,29 @@ validated before they become paths under the cache directory.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import logging
 import os
 import re
 import select
 import shutil
-import signal
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from swe_corpus import procs
 from swe_corpus.redaction import redact_text
 
 log = logging.getLogger(__name__)
 
 DEFAULT_URL_TEMPLATE = "https://github.com/{repo}.git"
 CLONE_MODES = ("full", "blobless")
-REPO_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
+REPO_RE = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")  # fullmatch: `$` admits a final \n
 TEMP_SUFFIX_RE = re.compile(r"[a-z0-9_]{8}")  # the random part of a tempfile.mkdtemp name
 INIT_TIMEOUT_S = 60
 # Refspecs a mirror needs: branches, the PR heads GitHub (and our tests) serve under refs/pull/, and tags
@@ -52,7 +53,7 @@ class MirrorError(Exception):
 
 def validate_repo(repo: str) -> str:
     """`owner/name` as GitHub allows it; anything else (.., absolute paths, extra slashes) is refused."""
-    if not isinstance(repo, str) or not REPO_RE.match(repo):
+    if not isinstance(repo, str) or not REPO_RE.fullmatch(repo):
         raise MirrorError("invalid_repo_name", f"invalid repository name {repo!r}")
     if any(part in (".", "..") or part.startswith(".") for part in repo.split("/")):
         raise MirrorError("invalid_repo_name", f"invalid repository name {repo!r}")
@@ -70,6 +71,13 @@ class MirrorConfig:
     max_repo_bytes: int = 2 * 1024**3
     low_speed_time_s: int = 60  # abort a transfer below 1 KB/s for this long (hanging servers)
     refresh: bool = False  # fetch again when a mirror already exists
+    # Caps on every git process, so a hostile repository (a tree bomb: 10^9 paths in 19 objects) fails
+    # one PR instead of the machine: heap memory (RLIMIT_DATA; git_out_of_memory), bytes of one answer
+    # read back (git_output_too_large), paths in one tree listing (tree_too_large), rename candidates.
+    max_git_memory_bytes: int = 4 * 1024**3
+    max_git_output_bytes: int = 256 * 1024**2
+    max_tree_entries: int = 1_000_000
+    rename_limit: int = 1000
 
     def __post_init__(self):
         if self.clone_mode not in CLONE_MODES:
@@ -142,10 +150,14 @@ def credentials_to_env(url: str) -> tuple[str, dict[str, str]]:
         return url, {}
     user, _, password = userinfo.partition(":")
     basic = base64.b64encode(f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}".encode())
+    # git picks the header for the URL it starts with and keeps sending it after a redirect (to another
+    # port or host, on every later request): with credentials, no redirect is followed at all.
     env = {
-        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_COUNT": "2",
         "GIT_CONFIG_KEY_0": f"http.{parts.scheme}://{host}/.extraHeader",
         "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic.decode()}",
+        "GIT_CONFIG_KEY_1": "http.followRedirects",
+        "GIT_CONFIG_VALUE_1": "false",
     }
     return urllib.parse.urlunsplit(parts._replace(netloc=host)), env
 
@@ -167,8 +179,14 @@ def _dir_bytes(path: Path) -> int:
 
 
 def classify_failure(stderr: str) -> str:
-    """Rejection reason from git's stderr (gone, private, needs credentials, other)."""
+    """Rejection reason from git's stderr (gone, private, needs credentials, stalled, other)."""
     s = stderr.lower()
+    if "out of memory" in s:
+        return "git_out_of_memory"
+    if "operation too slow" in s or "timed out" in s:  # http.lowSpeedTime or a connect timeout
+        return "clone_timeout"
+    if re.search(r"returned error: 30\d", s):  # a redirect, refused when credentials are set
+        return "repo_redirected"
     if "could not read username" in s or "authentication failed" in s or "terminal prompts disabled" in s:
         return "repo_auth_required"
     if " 401" in s or " 403" in s or "permission denied" in s:
@@ -254,6 +272,7 @@ class GitMirror:
     def _fetch(self, repo_dir: Path, url: str) -> None:
         args = ["-C", str(repo_dir), *low_speed_config(self.config.low_speed_time_s)]
         args += ["fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head"]
+        url, env = credentials_to_env(url)  # the token never lands in the mirror's config
         if self.config.clone_mode == "blobless":
             args += ["--filter=blob:none"]
             self._run(["-C", str(repo_dir), "config", "remote.origin.promisor", "true"], None, 60)
@@ -262,9 +281,7 @@ class GitMirror:
                 ["-C", str(repo_dir), "config", "remote.origin.partialclonefilter", "blob:none"], None, 60
             )
             args += ["origin", *FETCH_REFSPECS]
-            env = {}
         else:
-            url, env = credentials_to_env(url)
             args += [url, *FETCH_REFSPECS]
         self._run(args, cwd=None, timeout=self.config.clone_timeout_s, watch=repo_dir, env=env)
         size = _dir_bytes(repo_dir)
@@ -282,45 +299,54 @@ class GitMirror:
         timeout: float,
         watch: Path | None = None,
         env: dict | None = None,
-    ) -> str:
+    ) -> None:
         """Run git in its own process group; kill it on timeout or when `watch` outgrows the size limit.
-        `env` adds to `safe_git_env()` (credentials: see `credentials_to_env`)."""
+        `env` adds to `safe_git_env()` (credentials: see `credentials_to_env`). Only the tail of stderr
+        is kept: a server can send endless `remote:` messages, and they must not fill our memory."""
         cmd = self.git(*args)
-        proc = subprocess.Popen(
-            cmd,
-            cwd=cwd,
-            env={**safe_git_env(), **(env or {})},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
+        try:
+            proc = procs.spawn(
+                cmd,
+                max_memory_bytes=self.config.max_git_memory_bytes,
+                cwd=cwd,
+                env={**safe_git_env(), **(env or {})},
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        except procs.Stopping as e:
+            raise MirrorError("interrupted", str(e)) from None
         deadline = time.monotonic() + timeout
-        reason = None
-        while True:
-            try:
-                out, err = proc.communicate(timeout=0.5)
-                break
-            except subprocess.TimeoutExpired:
+        err, fd, next_check = b"", proc.stderr.fileno(), 0.0
+        try:
+            while True:
+                if select.select([fd], [], [], 0.5)[0]:
+                    chunk = os.read(fd, 1 << 16)
+                    if not chunk:
+                        break
+                    err = (err + chunk)[-4096:]
+                if time.monotonic() < next_check:
+                    continue
+                next_check, reason = time.monotonic() + 0.5, None
                 if time.monotonic() > deadline:
                     reason = ("clone_timeout", f"git {args[-1] if args else ''} exceeded {timeout:.0f}s")
                 elif watch is not None and _dir_bytes(watch) > self.config.max_repo_bytes:
                     reason = ("repo_too_large", f"mirror exceeded {self.config.max_repo_bytes} bytes")
                 if reason:
-                    _kill_group(proc)
-                    proc.communicate()
-                    raise MirrorError(*reason) from None
+                    raise MirrorError(*reason)
+            proc.wait()
+        finally:
+            if proc.poll() is None:  # killed for a limit, or interrupted while waiting: nothing left running
+                _kill_group(proc)
+                proc.wait()
+            procs.release(proc)
+            proc.stderr.close()
         if proc.returncode != 0:
             text = err.decode("utf-8", "replace").strip()
             raise MirrorError(classify_failure(text), f"git failed ({proc.returncode}): {text[-500:]}")
-        return out.decode("utf-8", "replace")
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+_kill_group = procs.kill_group
 
 
 # --------------------------------------------------------------------------- read access to a mirror
@@ -348,20 +374,50 @@ class GitRepo:
     plus a few whole-answer git calls (diff, log, ls-tree, grep). Same inert config as the clone.
 
     In a blobless mirror git fetches a missing blob whenever a command reads it; such lazy fetches run
-    under the same `http.lowSpeedTime` as the clone, and a cat-file answer is awaited `timeout_s` at most.
+    under the same `http.lowSpeedTime` as the clone (and its credentials, `extra_env`), and a cat-file
+    answer is awaited `timeout_s` at most. Every git process is capped (see `MirrorConfig`): heap memory,
+    bytes read back from one call, paths of one tree listing, rename candidates of one diff.
     """
 
     def __init__(
-        self, path: Path | str, transport: str = "file", timeout_s: float = 300.0, low_speed_time_s: int = 60
+        self,
+        path: Path | str,
+        transport: str = "file",
+        timeout_s: float = 300.0,
+        low_speed_time_s: int = 60,
+        *,
+        max_memory_bytes: int = MirrorConfig.max_git_memory_bytes,
+        max_output_bytes: int = MirrorConfig.max_git_output_bytes,
+        max_tree_entries: int = MirrorConfig.max_tree_entries,
+        rename_limit: int = MirrorConfig.rename_limit,
+        extra_env: dict[str, str] | None = None,
     ):
         self.path = Path(path)
         config = [*safe_git_config(transport), *low_speed_config(low_speed_time_s)]
         self.prefix = ["git", *config, "-C", str(self.path)]
-        self.env = safe_git_env()
+        self.env = {**safe_git_env(), **(extra_env or {})}
         self.timeout_s = timeout_s
+        self.max_memory_bytes, self.max_output_bytes = max_memory_bytes, max_output_bytes
+        self.max_tree_entries, self.rename_limit = max_tree_entries, rename_limit
         self._cat: subprocess.Popen | None = None
         self._difftree: subprocess.Popen | None = None
+        self._difftree_err = None
         self._trees: dict[str, dict[str, TreeEntry]] = {}
+
+    @classmethod
+    def of_mirror(cls, path: Path | str, mirror: GitMirror) -> GitRepo:
+        """A mirror's repository under that mirror's limits and (for lazy fetches) credentials."""
+        c = mirror.config
+        return cls(
+            path,
+            mirror.transport,
+            low_speed_time_s=c.low_speed_time_s,
+            max_memory_bytes=c.max_git_memory_bytes,
+            max_output_bytes=c.max_git_output_bytes,
+            max_tree_entries=c.max_tree_entries,
+            rename_limit=c.rename_limit,
+            extra_env=credentials_to_env(c.url_template)[1] if c.clone_mode == "blobless" else None,
+        )
 
     @functools.cached_property
     def partial(self) -> bool:
@@ -369,39 +425,73 @@ class GitRepo:
         return any((self.path / "objects" / "pack").glob("*.promisor"))
 
     # -- subprocess calls
-    def run(self, *args: str) -> bytes:
-        proc = subprocess.Popen(
-            [*self.prefix, *args],
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        # A timer thread kills the group on timeout: communicate(timeout=...) would poll with sleeps,
-        # which costs more than the git call itself for the small calls made per PR.
-        timer = threading.Timer(self.timeout_s, _kill_group, (proc,))
-        timer.start()
+    def _spawn(self, args: list[str], **kwargs) -> subprocess.Popen:
         try:
-            out, err = proc.communicate()
+            return procs.spawn(
+                [*self.prefix, *args], max_memory_bytes=self.max_memory_bytes, env=self.env, **kwargs
+            )
+        except procs.Stopping as e:
+            raise GitError("interrupted", str(e)) from None
+
+    def _stream(self, args: tuple[str, ...]) -> Iterator[bytes]:
+        """stdout of one git call chunk by chunk; the group is killed on timeout and when the caller
+        stops reading (close the generator), so no answer is ever held whole before it is checked."""
+        proc = self._spawn(
+            list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+        err = b""
+        deadline = time.monotonic() + self.timeout_s
+        try:
+            open_fds = [out_fd, err_fd]
+            while open_fds:
+                left = deadline - time.monotonic()
+                ready = select.select(open_fds, [], [], left)[0] if left > 0 else []
+                if not ready:
+                    raise GitError("git_timeout", f"git {args[0]} exceeded {self.timeout_s:.0f}s")
+                for fd in ready:
+                    chunk = os.read(fd, 1 << 20)
+                    if not chunk:
+                        open_fds.remove(fd)
+                    elif fd == err_fd:
+                        err = (err + chunk)[-4096:]
+                    else:
+                        yield chunk
+            proc.wait()
         finally:
-            timer.cancel()
-        if proc.returncode == -signal.SIGKILL:
-            raise GitError("git_timeout", f"git {args[0]} exceeded {self.timeout_s:.0f}s")
+            if proc.returncode is None:
+                _kill_group(proc)
+                proc.wait()
+            procs.release(proc)
+            proc.stdout.close()
+            proc.stderr.close()
         if proc.returncode != 0:
-            raise GitError("git_failed", f"git {args[0]}: {err.decode('utf-8', 'replace').strip()[-300:]}")
-        return out
+            text = err.decode("utf-8", "replace").strip()
+            reason = "git_out_of_memory" if "out of memory" in text.lower() else "git_failed"
+            raise GitError(reason, f"git {args[0]}: {text[-300:]}")
+
+    def run(self, *args: str) -> bytes:
+        """The whole stdout of one git call, at most `max_output_bytes` (else git_output_too_large)."""
+        out = bytearray()
+        with contextlib.closing(self._stream(args)) as chunks:
+            for chunk in chunks:
+                out += chunk
+                if len(out) > self.max_output_bytes:
+                    raise GitError(
+                        "git_output_too_large", f"git {args[0]} wrote more than {self.max_output_bytes} bytes"
+                    )
+        return bytes(out)
 
     # -- objects through the persistent cat-file
     def _catfile(self) -> subprocess.Popen:
         if self._cat is None or self._cat.poll() is not None:
-            self._cat = subprocess.Popen(
-                [*self.prefix, "cat-file", "--batch-command"],
-                env=self.env,
+            if self._cat is not None:
+                procs.release(self._cat)
+            self._cat = self._spawn(
+                ["cat-file", "--batch-command"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
-                start_new_session=True,
             )
         return self._cat
 
@@ -409,15 +499,23 @@ class GitRepo:
         if not HEX40_RE.match(oid):
             return None
         proc = self._catfile()
-        proc.stdin.write(f"{cmd} {oid}\n".encode())
-        proc.stdin.flush()
+        try:
+            proc.stdin.write(f"{cmd} {oid}\n".encode())
+            proc.stdin.flush()
+        except BrokenPipeError:
+            self._cat = None
+            raise GitError("git_failed", "git cat-file exited") from None
         # Answers are read whole, so nothing is buffered here: select sees a stalled lazy fetch.
         if not select.select([proc.stdout], [], [], self.timeout_s)[0]:
             _kill_group(proc)
             proc.wait()
             self._cat = None
             raise GitError("git_timeout", f"git cat-file {cmd} {oid} gave no answer in {self.timeout_s:.0f}s")
-        header = proc.stdout.readline().decode().split()
+        line = proc.stdout.readline()
+        if not line:  # cat-file died (out of memory, killed): an error, not a missing object
+            self._cat = None
+            raise GitError("git_failed", "git cat-file exited")
+        header = line.decode().split()
         if len(header) != 3:  # "<oid> missing" / "ambiguous"
             return None
         return header[1], int(header[2])
@@ -446,18 +544,23 @@ class GitRepo:
         if not (HEX40_RE.match(base) and HEX40_RE.match(head)):
             raise GitError("git_failed", "diff needs full commit ids")
         if self._difftree is None or self._difftree.poll() is not None:
-            self._difftree = subprocess.Popen(
-                [*self.prefix, "diff-tree", "--stdin", "--always", *self.DIFF_OPTIONS],
-                env=self.env,
+            self._end_difftree()
+            # stderr to a file: read only when git dies, to tell "out of memory" from other failures
+            self._difftree_err = tempfile.TemporaryFile()
+            self._difftree = self._spawn(
+                ["diff-tree", "--stdin", "--always", *self.DIFF_OPTIONS, f"-l{self.rename_limit}"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
+                stderr=self._difftree_err,
             )
         proc = self._difftree
         header, mark = f"{head}\0".encode(), f"{head}\0".encode()
-        proc.stdin.write(f"{head} {base}\n{head} {head}\n".encode())
-        proc.stdin.flush()
+        try:
+            proc.stdin.write(f"{head} {base}\n{head} {head}\n".encode())
+            proc.stdin.flush()
+        except BrokenPipeError:
+            self._end_difftree()
+            raise GitError("git_failed", "git diff-tree exited") from None
         buf = bytearray()
         fd = proc.stdout.fileno()
         deadline = time.monotonic() + self.timeout_s
@@ -466,13 +569,28 @@ class GitRepo:
             ready = select.select([fd], [], [], max(left, 0))[0] if left > 0 else []
             chunk = os.read(fd, 1 << 20) if ready else b""
             if not chunk or len(buf) > max_bytes:
-                _kill_group(proc)
-                self._difftree = None
+                died = self._end_difftree()
                 if len(buf) > max_bytes:
                     raise GitError("diff_too_large", f"diff larger than {max_bytes} bytes")
-                raise GitError("git_timeout" if not ready else "git_failed", "git diff-tree gave no answer")
+                if not ready:
+                    raise GitError("git_timeout", f"git diff-tree gave no answer in {self.timeout_s:.0f}s")
+                reason = "git_out_of_memory" if "out of memory" in died.lower() else "git_failed"
+                raise GitError(reason, f"git diff-tree exited: {died[-300:]}")
             buf += chunk
         return bytes(buf[len(header) : len(buf) - len(mark)])
+
+    def _end_difftree(self) -> str:
+        """Kill the persistent diff-tree (if any); -> the tail of what it wrote to stderr."""
+        proc, err, self._difftree, self._difftree_err = self._difftree, self._difftree_err, None, None
+        if proc is not None:
+            _kill_group(proc)
+            proc.wait()
+            procs.release(proc)
+        if err is None:
+            return ""
+        with err:
+            err.seek(max(0, err.seek(0, os.SEEK_END) - 4096))
+            return err.read().decode("utf-8", "replace")
 
     def has_commit(self, sha: str | None) -> bool:
         return bool(sha) and (self.info(sha.lower()) or ("",))[0] == "commit"
@@ -504,14 +622,19 @@ class GitRepo:
         """Every path at `commit` (recursive ls-tree); cached for the last few commits. No sizes (`-l`):
         they need the blobs, which a blobless mirror would fetch one by one for the whole tree."""
         if commit not in self._trees:
-            out = self.run("ls-tree", "-r", "-z", "--full-tree", commit)
             entries: dict[str, TreeEntry] = {}
-            for rec in out.split(b"\0"):
-                if not rec:
-                    continue
-                meta, _, path = rec.partition(b"\t")
-                mode, _typ, sha = meta.decode().split()
-                entries[path.decode("utf-8", "replace")] = TreeEntry(mode, sha)
+            rest = b""
+            with contextlib.closing(self._stream(("ls-tree", "-r", "-z", "--full-tree", commit))) as chunks:
+                for chunk in chunks:  # counted as it streams: a tree bomb is cut at the cap, not held
+                    *records, rest = (rest + chunk).split(b"\0")
+                    for rec in records:
+                        meta, _, path = rec.partition(b"\t")
+                        mode, _typ, sha = meta.decode().split()
+                        entries[path.decode("utf-8", "replace")] = TreeEntry(mode, sha)
+                    if len(entries) > self.max_tree_entries:
+                        raise GitError(
+                            "tree_too_large", f"tree of {commit} has more than {self.max_tree_entries} paths"
+                        )
             if len(self._trees) > 4:
                 self._trees.pop(next(iter(self._trees)))
             self._trees[commit] = entries
@@ -542,7 +665,10 @@ class GitRepo:
                 proc.wait(timeout=5)
             except (OSError, subprocess.TimeoutExpired):
                 _kill_group(proc)
+                proc.wait()
+            procs.release(proc)
         self._cat = self._difftree = None
+        self._end_difftree()
 
     def __enter__(self) -> GitRepo:
         return self

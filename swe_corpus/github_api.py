@@ -10,6 +10,12 @@
   secondary limits (403/429 without headers) with exponential backoff.
 A 404 raises `NotFound` (the caller records a rejection); other failures raise `HydrationError`, a 200
 whose body is not the JSON expected (an HTML page from a proxy) included.
+
+Repository names come from events, so they are checked (`owner/name` as GitHub allows it) and quoted
+before they become part of a path: `../../user` never turns into `GET /user`. A hostile server is
+bounded: an answer larger than `max_response_bytes`, more than `max_pages` pages of comments, or a
+rate-limit wait longer than `max_wait_s` fails the request (`reason` says which), and an answer that
+contains the token is neither cached nor returned.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import logging
 import os
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +36,7 @@ from pathlib import Path
 import requests
 
 from swe_corpus.events import parse_timestamp
+from swe_corpus.git_mirror import REPO_RE
 from swe_corpus.rejects import instance_id
 
 log = logging.getLogger(__name__)
@@ -41,11 +49,34 @@ _LAST = datetime.max.replace(tzinfo=UTC)
 
 
 class HydrationError(Exception):
-    """A request failed for good (messages name the path and status, never the token)."""
+    """A request failed for good (messages name the path and status, never the token); `reason` is
+    the rejection code."""
+
+    reason = "api_error"
+
+    def __init__(self, detail: str, reason: str | None = None):
+        super().__init__(detail)
+        if reason is not None:
+            self.reason = reason
 
 
 class NotFound(HydrationError):
     """404: the PR/issue was deleted, made private, or never existed."""
+
+    reason = "not_found"
+
+
+def repo_path(repo: str) -> str:
+    """`owner/name` quoted for a URL path, after the check git mirrors use: anything else (`..`, a
+    newline, extra slashes) raises before a request is made."""
+    if (
+        not isinstance(repo, str)
+        or not REPO_RE.fullmatch(repo)
+        or any(part in (".", "..") for part in repo.split("/"))
+    ):
+        raise HydrationError(f"invalid repository name {repo!r:.120}", "invalid_repo_name")
+    owner, name = repo.split("/")
+    return f"{urllib.parse.quote(owner, safe='')}/{urllib.parse.quote(name, safe='')}"
 
 
 @dataclass
@@ -65,8 +96,10 @@ class ClientConfig:
     timeout_s: float = 30.0
     max_attempts: int = 8
     secondary_backoff_s: float = 60.0
-    max_wait_s: float = 3600.0
+    max_wait_s: float = 3600.0  # a longer rate-limit wait fails the request (api_rate_limited)
     per_page: int = 100
+    max_pages: int = 50  # comment pages per issue (api_too_many_pages)
+    max_response_bytes: int = 32 * 2**20  # one answer (api_response_too_large)
     token: str | None = field(default=None, repr=False)
 
 
@@ -86,6 +119,7 @@ class GitHubClient:
             {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
         )
         token = self.config.token or os.environ.get(TOKEN_ENV)
+        self._token = token.encode() if token else None
         if token:
             self._session.headers["Authorization"] = f"Bearer {token}"
         self._cache = Path(self.config.cache_dir) if self.config.cache_dir else None
@@ -101,24 +135,21 @@ class GitHubClient:
 
     # ------------------------------------------------------------------ public API
     def pull(self, repo: str, number: int) -> dict:
-        return self._get_shaped(f"/repos/{repo}/pulls/{int(number)}", dict)
+        return self._get_shaped(f"/repos/{repo_path(repo)}/pulls/{int(number)}", dict)
 
     def issue(self, repo: str, number: int) -> dict:
-        return self._get_shaped(f"/repos/{repo}/issues/{int(number)}", dict)
+        return self._get_shaped(f"/repos/{repo_path(repo)}/issues/{int(number)}", dict)
 
     def issue_comments(self, repo: str, number: int) -> list[dict]:
-        """Every comment of an issue/PR conversation, following pagination."""
+        """Every comment of an issue/PR conversation, following pagination (`max_pages` at most)."""
         out: list[dict] = []
-        page = 1
-        while True:
-            batch = self._get_shaped(
-                f"/repos/{repo}/issues/{int(number)}/comments?per_page={self.config.per_page}&page={page}",
-                list,
-            )
+        path = f"/repos/{repo_path(repo)}/issues/{int(number)}/comments?per_page={self.config.per_page}"
+        for page in range(1, self.config.max_pages + 1):
+            batch = self._get_shaped(f"{path}&page={page}", list)
             out.extend(batch)
             if len(batch) < self.config.per_page:
                 return out
-            page += 1
+        raise HydrationError(f"GET {path}: more than {self.config.max_pages} pages", "api_too_many_pages")
 
     def _get_shaped(self, path: str, shape: type):
         """`get_json`, refusing valid JSON of the wrong shape (e.g. an error object where a list is due)."""
@@ -136,7 +167,8 @@ class GitHubClient:
             headers = {"If-None-Match": cached["etag"]} if cached and cached.get("etag") else {}
             try:
                 with self._gate:
-                    resp = self._session.get(url, headers=headers, timeout=self.config.timeout_s)
+                    resp = self._session.get(url, headers=headers, timeout=self.config.timeout_s, stream=True)
+                    content = self._read_capped(resp, path)
             except requests.RequestException as exc:  # str(exc) holds the URL only, but stay minimal
                 if attempt + 1 == self.config.max_attempts:
                     raise HydrationError(f"GET {path}: {type(exc).__name__}") from None
@@ -150,8 +182,10 @@ class GitHubClient:
                     self.stats.cache_hits += 1
                 return cached["body"]
             if resp.status_code == 200:
+                if self._token and self._token in content:  # never cached, never in a row
+                    raise HydrationError(f"GET {path}: the answer contains the API token", "api_token_echoed")
                 try:  # a proxy or captive portal may answer 200 with an HTML page
-                    body = resp.json()
+                    body = json.loads(content)
                 except ValueError:
                     raise HydrationError(f"GET {path}: invalid JSON") from None
                 self._cache_write(url, resp.headers.get("ETag"), body)
@@ -160,14 +194,27 @@ class GitHubClient:
                 with self._lock:
                     self.stats.not_found += 1
                 raise NotFound(f"GET {path}: 404 not found")
-            delay = self._limit_delay(resp, attempt)
+            delay = self._limit_delay(resp, content, attempt)
             if delay is None:
                 raise HydrationError(f"GET {path}: HTTP {resp.status_code}")
             self._wait(delay, f"rate limited (HTTP {resp.status_code}) on {path}")
         raise HydrationError(f"GET {path}: gave up after {self.config.max_attempts} attempts")
 
+    def _read_capped(self, resp: requests.Response, path: str) -> bytes:
+        """The body, read as it streams and refused past `max_response_bytes` (an endless answer)."""
+        with resp:
+            out = bytearray()
+            for chunk in resp.iter_content(1 << 16):
+                out += chunk
+                if len(out) > self.config.max_response_bytes:
+                    raise HydrationError(
+                        f"GET {path}: answer larger than {self.config.max_response_bytes} bytes",
+                        "api_response_too_large",
+                    )
+            return bytes(out)
+
     # ------------------------------------------------------------------ rate limits
-    def _limit_delay(self, resp: requests.Response, attempt: int) -> float | None:
+    def _limit_delay(self, resp: requests.Response, content: bytes, attempt: int) -> float | None:
         """Seconds to wait before retrying a 403/429/5xx; None when the failure is final."""
         if resp.status_code >= 500:
             return min(2**attempt, 60)
@@ -178,7 +225,7 @@ class GitHubClient:
             return float(retry_after)
         if resp.headers.get("X-RateLimit-Remaining") == "0":
             return max(0.0, self._reset_time(resp) - time.time()) + 1.0
-        text = resp.text.lower()
+        text = content.decode("utf-8", "replace").lower()
         if resp.status_code == 429 or "rate limit" in text or "abuse" in text:
             return self.config.secondary_backoff_s * 2**attempt
         return None  # a plain 403: forbidden (e.g. blocked repository)
@@ -200,7 +247,11 @@ class GitHubClient:
             self._wait(delay, "rate-limit quota exhausted")
 
     def _wait(self, seconds: float, why: str) -> None:
-        seconds = min(seconds, self.config.max_wait_s)
+        if seconds > self.config.max_wait_s:  # a reset 30 years ahead must not park the run
+            raise HydrationError(
+                f"{why}: the server asks for {seconds:.0f}s, more than {self.config.max_wait_s:.0f}s",
+                "api_rate_limited",
+            )
         with self._lock:
             self.stats.rate_limit_waits += 1
             self.stats.waited_s += seconds

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 
-_URL_CREDENTIALS_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+# Userinfo runs to the LAST `@` of the URL's token: a password may hold `@` or `/` unencoded (git and
+# curl take it so), and stopping at the first one left the rest of the secret in the text. A path
+# holding `@` is redacted too: safe, if less readable.
+_URL_CREDENTIALS_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s'\"]*@")
 _URL_QUERY_RE = re.compile(r"(?P<url>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#'\"]+)[?#][^\s'\"]*")
 
 

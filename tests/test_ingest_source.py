@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import threading
+import time
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -76,6 +77,7 @@ class Archive:
         self.fail_first: dict[str, list[int]] = {}  # name -> statuses to answer before serving
         self.interrupt_once: set[str] = set()  # names whose first full GET stops mid-body
         self.bad_length: set[str] = set()  # names served with a Content-Length that is not a number
+        self.hostile: dict[str, str] = {}  # name -> how it misbehaves (see `Handler.misbehave`)
         self.requests: dict[str, list[str | None]] = defaultdict(list)  # name -> Range headers
         self.lock = threading.Lock()
 
@@ -99,10 +101,16 @@ def make_handler(archive: Archive):
                 self.send_error(status)
                 return
             data = archive.files.get(name)
+            if name in archive.hostile:
+                self.misbehave(archive.hostile[name], data, rng)
+                return
             if data is None:
                 self.send_error(404)
                 return
             start = int(rng.split("=")[1].rstrip("-")) if rng else 0
+            if start and start >= len(data):
+                self.send_error(416)
+                return
             body = data[start:]
             self.send_response(206 if rng else 200)
             if rng:
@@ -115,6 +123,43 @@ def make_handler(archive: Archive):
                 self.close_connection = True
                 return
             self.wfile.write(body)
+
+        def misbehave(self, mode: str, data: bytes, rng: str | None) -> None:
+            """Hostile answers: every one of them used to be renamed into the cache as a whole hour."""
+            if mode == "retry_after":
+                self.send_response(503)
+                self.send_header("Retry-After", "100000")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if mode == "range_restart" and rng:  # a 206 that starts again at byte 0
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes 0-{len(data) - 1}/{len(data)}")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            self.send_response(200)
+            if mode == "short_length":  # a Content-Length smaller than the body
+                self.send_header("Content-Length", str(len(data) // 2))
+            self.end_headers()
+            self.close_connection = True
+            try:
+                if mode in ("truncated", "range_restart"):  # no Content-Length, cut mid-body
+                    self.wfile.write(data[: len(data) // 2])
+                elif mode == "short_length":
+                    self.wfile.write(data)
+                elif mode in ("html", "endless_gzip"):  # an endless body
+                    self.wfile.write(b"<html>" if mode == "html" else data[:64])
+                    while True:
+                        self.wfile.write(b"x" * 65536)
+                elif mode == "drip":  # one byte at a time, forever
+                    for byte in data:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.2)
+            except OSError:  # the client gave up: that is the point
+                pass
 
     return Handler
 
@@ -184,10 +229,10 @@ def test_downloader_gives_up_after_bounded_attempts(archive, tmp_path):
 
 
 def test_malformed_content_length_is_not_a_crash(archive, tmp_path):
-    archive.files = {"2016-03-01-1.json.gz": b"x" * 1000}
+    archive.files = {"2016-03-01-1.json.gz": hour_bytes(10, 1)}
     archive.bad_length = {"2016-03-01-1.json.gz"}
     path = Downloader(archive.url, tmp_path, max_attempts=2, backoff_s=0.01).fetch("2016-03-01-1")
-    assert path.read_bytes() == b"x" * 1000
+    assert path.read_bytes() == archive.files["2016-03-01-1.json.gz"]
 
 
 def test_unusable_url_is_a_download_error_without_its_secrets(tmp_path):
@@ -249,3 +294,85 @@ def test_stage_records_a_failed_download_and_goes_on(archive, tmp_path, capsys):
     assert rejected == [("download_failed", "2016-03-01-0.json.gz")]
     events = duckdb.sql(f"select count(*) from '{tmp_path}/out/events/*.parquet'").fetchall()
     assert events == [(5,)]
+
+
+# --------------------------------------------------------------------------- hostile archive server
+HOUR, NAME = "2016-03-01-1", "2016-03-01-1.json.gz"
+
+
+def nothing_cached(path) -> bool:
+    return not [p.name for p in path.iterdir() if not p.name.endswith(".gap")]
+
+
+@pytest.mark.parametrize("mode", ["truncated", "short_length", "html"])
+def test_incomplete_or_foreign_bodies_never_enter_the_cache(archive, tmp_path, mode):
+    archive.files = {NAME: hour_bytes(400, 3)}
+    archive.hostile = {NAME: mode}
+    with pytest.raises(DownloadError) as err:
+        Downloader(archive.url, tmp_path, max_attempts=3, backoff_s=0.01).fetch(HOUR)
+    assert err.value.reason == "download_invalid"
+    assert len(archive.requests[NAME]) == 3 and nothing_cached(tmp_path)
+
+
+def test_a_206_restarting_at_zero_is_not_spliced(archive, tmp_path):
+    data = hour_bytes(400, 4)
+    archive.files, archive.hostile = {NAME: data}, {NAME: "range_restart"}
+    with pytest.raises(DownloadError):  # cut first, then 206 from byte 0 to every Range: never appended
+        Downloader(archive.url, tmp_path, max_attempts=4, backoff_s=0.01).fetch(HOUR)
+    assert archive.requests[NAME][1] is not None and nothing_cached(tmp_path)
+    archive.hostile = {}  # the server recovers: the hour arrives whole, as served
+    assert Downloader(archive.url, tmp_path, backoff_s=0.01).fetch(HOUR).read_bytes() == data
+
+
+@pytest.mark.parametrize(
+    ("mode", "options", "reason"),
+    [
+        ("endless_gzip", {"max_bytes": 200_000}, "download_too_large"),
+        ("drip", {"deadline_s": 1.0}, "download_timeout"),
+        ("retry_after", {"max_retry_after_s": 0.05}, "download_failed"),
+    ],
+)
+def test_one_server_cannot_stall_the_run(archive, tmp_path, mode, options, reason):
+    archive.files, archive.hostile = {NAME: hour_bytes(400, 5)}, {NAME: mode}
+    start = time.monotonic()
+    with pytest.raises(DownloadError) as err:
+        Downloader(archive.url, tmp_path, max_attempts=3, backoff_s=0.01, **options).fetch(HOUR)
+    assert err.value.reason == reason and time.monotonic() - start < 10
+    assert nothing_cached(tmp_path)
+
+
+def test_poisoned_cache_is_downloaded_again_and_a_source_truncated_hour_is_kept(archive, tmp_path):
+    data = hour_bytes(400, 6)
+    archive.files = {NAME: data, "2016-03-01-2.json.gz": data[: len(data) // 2]}
+    (tmp_path / NAME).write_bytes(data[:100])  # left by an older version: truncated, no .ok note
+    dl = Downloader(archive.url, tmp_path, backoff_s=0.01)
+    assert dl.fetch(HOUR).read_bytes() == data and archive.requests[NAME] == [None]
+    # a file the server itself ends early (GH Archive has some): accepted once a 416 confirms its end
+    half = dl.fetch("2016-03-01-2")
+    assert half.read_bytes() == data[: len(data) // 2]
+    assert archive.requests["2016-03-01-2.json.gz"] == [None, f"bytes={len(data) // 2}-"]
+    assert (tmp_path / "2016-03-01-2.json.gz.ok").read_text().split()[1] == "truncated"
+    before = sum(len(v) for v in archive.requests.values())
+    assert (
+        dl.fetch(HOUR)
+        and dl.fetch("2016-03-01-2")
+        and sum(len(v) for v in archive.requests.values()) == before
+    )
+
+
+def test_a_cached_hour_found_broken_while_reading_is_downloaded_again(archive, tmp_path):
+    from pipelines.ingest import ReadHourFn
+
+    data = hour_bytes(400, 7)
+    archive.files = {NAME: data}
+    fn = ReadHourFn(archive.url, str(tmp_path), 1000, {"backoff_s": 0.01})
+    fn.setup()
+    assert not [r for r in fn.process(HOUR) if getattr(r, "tag", None)]  # clean: no rejection
+    broken = bytearray(data)
+    broken[len(data) // 2 : len(data) // 2 + 64] = bytes(64)  # damaged on disk, same size as checked
+    (tmp_path / NAME).write_bytes(bytes(broken))
+    reasons = {r.value["reason"] for r in fn.process(HOUR) if getattr(r, "tag", None)}
+    assert reasons & {"corrupt_gzip", "truncated_gzip"} and not (tmp_path / NAME).exists()
+    assert len(archive.requests[NAME]) == 1
+    list(fn.process(HOUR))  # the next read downloads it again, whole
+    assert (tmp_path / NAME).read_bytes() == data and len(archive.requests[NAME]) == 2
