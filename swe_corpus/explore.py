@@ -13,6 +13,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import os
 import re
 import sys
 from dataclasses import asdict, dataclass, field
@@ -381,7 +382,12 @@ def report_html(out: str) -> str:
 def write_report(out: str) -> Path:
     """Write the report of a local OUT into OUT/report.html and return its path."""
     path = Path(out.removeprefix("file://")) / "report.html"
-    path.write_text(report_html(out), encoding="utf-8")
+    tmp = path.with_name(f".report.html.{os.getpid()}.tmp")  # renamed into place: never a half page
+    try:
+        tmp.write_text(report_html(out), encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -73,6 +73,28 @@ def test_a_full_disk_never_leaves_an_empty_manifest(tmp_path):
     assert (tmp_path / "manifest.json").read_text() == '{"funnel": {}}'
 
 
+def test_a_full_disk_never_leaves_a_half_report(tmp_path):
+    """`swe-corpus report` on a full disk (RLIMIT_FSIZE in a fresh process): the old page stays whole."""
+    (tmp_path / "report.html").write_text("<html>old</html>")
+    script = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "from swe_corpus import explore\n"
+        "explore.report_html = lambda out: 'x' * 100000\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))\n"
+        "try:\n"
+        "    explore.write_report(sys.argv[1])\n"
+        "except OSError as e:\n"
+        "    print('failed', e.errno)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert "failed" in proc.stdout, proc.stderr[-2000:]
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+    assert (tmp_path / "report.html").read_text() == "<html>old</html>"
+
+
 @pytest.mark.parametrize(
     "url",
     [
