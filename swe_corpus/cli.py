@@ -38,6 +38,17 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
 }
 # commands of the trainer: `make corpus` installs the data pipeline only
 TRAINER_COMMANDS = ("train", "evaluate", "export-prompts")
+# Beam's import-time notes about optional Google Cloud clients: on every command, and nothing to act on
+# for a run that does not read BigQuery (`pip install -e '.[gcp]'` brings them for Dataflow).
+UNACTIONABLE_LOG_PREFIXES = (
+    "apitools not found",
+    "No module named google.cloud.bigquery_storage_v1",
+)
+
+
+class _DropUnactionable(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(UNACTIONABLE_LOG_PREFIXES)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     top, rest = parser.parse_known_args(argv)
     module_name, help_text, passthrough = COMMANDS[top.command]
     logging.basicConfig(level=top.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_DropUnactionable())
     if top.command in TRAINER_COMMANDS and importlib.util.find_spec("trl") is None:
         print(
             f"swe-corpus {top.command} needs the trainer (torch, transformers, TRL), which `make corpus` does "
