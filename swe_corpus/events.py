@@ -1,5 +1,10 @@
 """GH Archive hour file -> batches of the flat `events` table (schemas.EVENTS), plus rejections.
 
+One module per job: `swe_corpus.decompress` (streaming gzip), `swe_corpus.event_normalize` (the reference
+normaliser of every era), `swe_corpus.event_fastpath` (the events-era fast path, held equal to the
+reference by `tests/test_ingest_parse.py::test_fast_path_matches_the_dict_normaliser*`), and this
+module: line framing and repair (glued, spliced, cut, NUL-padded lines), statistics and batching.
+
 Public API (stable; the PR stage and the Beam stage call it):
 
 - ``iter_event_batches(source, source_file=None, batch_size=8192, stats=None)``
@@ -38,55 +43,64 @@ dict, or a full, lenient orjson parse; Arrow columns are built per batch from th
 
 from __future__ import annotations
 
-import hashlib
 import json
-import operator
 import os
 import re
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import IO, Annotated, Any, TypedDict
+from typing import IO, Any
 
-import msgspec
 import orjson
 import pyarrow as pa
 
 from schemas.tables import EVENTS
+from swe_corpus.decompress import (
+    CHUNK_BYTES,
+    MAX_STEP_OUTPUT,
+    StreamBreak,
+    _CountingReader,
+    iter_decompressed,
+)
+from swe_corpus.event_fastpath import _DECODE_ERRORS, _FAST, fast_row
+from swe_corpus.event_normalize import (
+    _PROJECTED,
+    _ROW_VALUES,
+    COLUMNS,
+    EARLY_UNTIL,
+    KEPT_TYPES,
+    TRIMMED_SINCE,
+    UnusableEvent,
+    detect_era,
+    normalize_event,
+    parse_timestamp,
+    synthesize_event_id,
+)
 from swe_corpus.rejects import rejection
 
-try:  # ISA-L: ~1.6x faster than zlib for gzip; same API.
-    from isal import isal_zlib as _zlib
-
-    _ZLIB_ERRORS: tuple[type[BaseException], ...] = (_zlib.error, zlib.error)
-except ImportError:  # pragma: no cover - isal is a declared dependency
-    _zlib = zlib
-    _ZLIB_ERRORS = (zlib.error,)
+__all__ = [
+    "CHUNK_BYTES",
+    "COLUMNS",
+    "EARLY_UNTIL",
+    "KEPT_TYPES",
+    "MAX_LINES_PER_HOUR",
+    "MAX_REJECTIONS_PER_HOUR",
+    "MAX_STEP_OUTPUT",
+    "STAGE",
+    "TRIMMED_SINCE",
+    "ParseStats",
+    "StreamBreak",
+    "UnusableEvent",
+    "detect_era",
+    "fast_row",
+    "iter_decompressed",
+    "iter_event_batches",
+    "normalize_event",
+    "parse_timestamp",
+    "synthesize_event_id",
+]
 
 STAGE = "ingest"
-KEPT_TYPES = frozenset(
-    {
-        "PullRequestEvent",
-        "IssuesEvent",
-        "IssueCommentEvent",
-        "PullRequestReviewCommentEvent",
-        "PullRequestReviewEvent",
-        "ForkEvent",
-    }
-)
-COLUMNS = tuple(EVENTS.names)
-_EMPTY_ROW: dict[str, Any] = dict.fromkeys(COLUMNS)
-_ROW_VALUES = operator.itemgetter(*COLUMNS)  # row dict -> row tuple in COLUMNS order
-TRIMMED_SINCE = datetime(2025, 10, 7, tzinfo=UTC)
-EARLY_UNTIL = datetime(2012, 1, 1, tzinfo=UTC)
-_TRIMMED_SINCE_NAIVE, _EARLY_UNTIL_NAIVE = (
-    TRIMMED_SINCE.replace(tzinfo=None),
-    EARLY_UNTIL.replace(tzinfo=None),
-)
-CHUNK_BYTES = 1 << 15  # compressed bytes per step: ~200 KB decompressed stays in cache
-MAX_STEP_OUTPUT = 1 << 20  # decompressed bytes per step at most (an hour's steps are ~200 KB)
 MAX_LINE_BYTES = 64 << 20  # a "line" longer than this is damage, not an event (longest seen: ~32 KB)
 # A 2024 hour holds ~250k lines and a handful of damaged ones. Past these, a file is a bomb (10 GB of
 # `{}` or of junk lines): the rest is not read, and one rejection says why (hour_too_many_lines /
@@ -100,7 +114,6 @@ _TYPE_RE = re.compile(rb'"type": ?"([A-Za-z]+Event)"')
 # The same at the start of a 2015+ line (`{"id":"123","type":"XEvent"`): an anchored match is cheaper than
 # a search, and where it matches it finds what the search would (an id of digits holds no "type").
 _LEADING_TYPE_RE = re.compile(rb'\{"id":"[0-9]+","type":"([A-Za-z]+Event)"')
-_GITHUB_PATH_RE = re.compile(r"^https?://[^/]+/(?:repos/)?([^/]+)/([^/#?]+)(?:/(issues|pull|pulls)/(\d+))?")
 _GLUE_RE = re.compile(rb'\}\{"')  # two objects on one line: never valid JSON outside a string
 # How every 2015+ line starts. Anywhere else in a line it marks a second event, glued on (`}{"id"`) or
 # spliced onto a cut one: no other object in an event starts with a string "id".
@@ -110,99 +123,6 @@ _EVENT_START = b'{"id":"'
 def _holds_more_objects(data: bytes) -> bool:
     """Whether one line may hold a second object (glued or spliced on)."""
     return _GLUE_RE.search(data) is not None or data.find(_EVENT_START, 1) != -1
-
-
-# --------------------------------------------------------------------------- projected decoding
-# The fields normalize_event reads, and nothing else: msgspec skips every other field without building
-# Python objects for it (most of a PullRequestEvent is repository metadata we never use). A line that
-# does not fit these types falls back to the full orjson parse, so the types may stay strict.
-class _User(TypedDict, total=False):
-    login: str | None
-    type: str | None
-
-
-class _RepoRef(TypedDict, total=False):
-    id: int | None
-    full_name: str | None
-    name: str | None
-    url: str | None
-
-
-class _Ref(TypedDict, total=False):
-    ref: str | None
-    sha: str | None
-    repo: _RepoRef | None
-
-
-class _Label(TypedDict, total=False):
-    name: str | None
-
-
-class _Link(TypedDict, total=False):
-    url: str | None
-
-
-class _Item(TypedDict, total=False):  # an issue or a pull request
-    number: int | None
-    title: str | None
-    body: str | None
-    state: str | None
-    created_at: str | None
-    labels: list[_Label] | None
-    merged: bool | None
-    merged_at: str | None
-    merge_commit_sha: str | None
-    author_association: str | None
-    user: _User | None
-    base: _Ref | None
-    head: _Ref | None
-    pull_request: _Link | None  # present on an issue that is a PR: only its presence is used
-
-
-class _Href(TypedDict, total=False):
-    href: str | None
-
-
-class _CommentLinks(TypedDict, total=False):
-    pull_request: _Href | None
-
-
-class _Comment(TypedDict, total=False):  # a comment or a review
-    id: int | None
-    body: str | None
-    path: str | None
-    diff_hunk: str | None
-    commit_id: str | None
-    original_commit_id: str | None
-    state: str | None
-    author_association: str | None
-    user: _User | None
-    _links: _CommentLinks | None  # a review comment's PR, where the payload has no pull_request
-
-
-class _Payload(TypedDict, total=False):
-    action: str | None
-    number: int | None
-    pull_request: _Item | None
-    issue: int | _Item | None
-    comment: _Comment | None
-    review: _Comment | None
-    forkee: int | _RepoRef | None
-    actor_gravatar: str | None
-    comment_id: int | None
-
-
-class _Event(TypedDict, total=False):
-    id: str | int
-    type: str
-    created_at: str
-    actor: str | _User
-    repo: _RepoRef
-    payload: _Payload
-    url: str
-
-
-_PROJECTED = msgspec.json.Decoder(_Event)
 
 
 # --------------------------------------------------------------------------- statistics
@@ -222,631 +142,6 @@ class ParseStats:
     read_by_type: Counter = field(default_factory=Counter)
     kept_by_type: Counter = field(default_factory=Counter)
     rejected_by_reason: Counter = field(default_factory=Counter)
-
-
-# --------------------------------------------------------------------------- decompression
-class _CountingReader:
-    """Wraps a binary file object and counts bytes read (compressed MB/s in the summary)."""
-
-    def __init__(self, raw: IO[bytes]):
-        self.raw, self.count = raw, 0
-
-    def read(self, n: int) -> bytes:
-        data = self.raw.read(n)
-        self.count += len(data)
-        return data
-
-
-class StreamBreak(Exception):
-    """The compressed stream ended early or is corrupt; everything before it was yielded."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason, self.detail = reason, detail
-
-
-def iter_decompressed(raw: IO[bytes], chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """Decompressed chunks of a gzip (multi-member aware) or plain stream, raising StreamBreak at a break.
-
-    A hand-driven decompressor rather than GzipFile so that the bytes decoded before a break are
-    always delivered, and memory stays at one chunk whatever the file size.
-    """
-    head = raw.read(chunk_bytes)
-    if head[:2] != b"\x1f\x8b":
-        while head:
-            yield head
-            head = raw.read(chunk_bytes)
-        return
-    dec = _zlib.decompressobj(wbits=31)
-    data, limited = head, False
-    while True:
-        if not data and not limited:
-            data = raw.read(chunk_bytes)
-            if not data:
-                if not dec.eof:
-                    raise StreamBreak("truncated_gzip", "gzip stream ended before its end-of-stream marker")
-                return
-        try:  # bounded output per step: 32 KB of a gzip bomb would expand to ~33 MB at once
-            out = dec.decompress(data, MAX_STEP_OUTPUT)
-        except _ZLIB_ERRORS as exc:
-            raise StreamBreak("corrupt_gzip", f"gzip data error: {exc}") from None
-        limited = len(out) == MAX_STEP_OUTPUT  # more may be pending: ask again before reading
-        if out:
-            yield out
-        data = dec.unconsumed_tail
-        if dec.eof:
-            limited = False
-            rest = dec.unused_data
-            if not rest:
-                rest = raw.read(chunk_bytes)
-            if not rest.strip(b"\x00"):
-                if not rest:
-                    return
-                continue  # trailing NUL padding after the last member
-            dec = _zlib.decompressobj(wbits=31)  # next gzip member
-            data = rest
-
-
-# --------------------------------------------------------------------------- helpers
-def parse_timestamp(value: Any) -> datetime | None:
-    """ISO-8601 (Z or offset, e.g. Timeline's -07:00) -> aware UTC datetime; None when unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        try:  # "2012/06/14 15:01:42 -0700", seen in some Timeline payload timestamps
-            dt = datetime.strptime(value, "%Y/%m/%d %H:%M:%S %z")
-        except ValueError:
-            return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    try:
-        return dt.astimezone(UTC)
-    except OverflowError:  # year 1 or 9999 with an offset
-        return None
-
-
-def _utc_naive(value: Any) -> datetime | None:
-    """`parse_timestamp` for the fast path, as a naive datetime in UTC: Arrow stores it as the same UTC
-    instant, and converts it ~8x faster than an aware one (which costs a Python `utcoffset` call per value)."""
-    if value is None:  # e.g. merged_at of every open pull request
-        return None
-    if value.__class__ is str and len(value) == 20 and value[19] == "Z":
-        try:
-            return datetime.fromisoformat(value[:19])
-        except ValueError:
-            pass
-    dt = parse_timestamp(value)
-    return None if dt is None else dt.replace(tzinfo=None)
-
-
-def _d(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-_INT64_MAX = 2**63 - 1
-
-
-def _int(value: Any) -> int | None:
-    """An int64 column value; anything else (bools, floats, out-of-range numbers) is null."""
-    if value.__class__ is str and value.isdigit():
-        value = int(value)
-    if value.__class__ is int and -_INT64_MAX <= value <= _INT64_MAX:
-        return value
-    return None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _login(user: Any) -> str | None:
-    if isinstance(user, dict):
-        return _str(user.get("login"))
-    return _str(user)
-
-
-def _labels(item: dict) -> list[str] | None:
-    labels = item.get("labels")
-    if not isinstance(labels, list):
-        return None
-    return [lab["name"] for lab in labels if isinstance(lab, dict) and isinstance(lab.get("name"), str)]
-
-
-def _url_parts(url: Any) -> tuple[str | None, int | None, str | None]:
-    """'https://github.com/o/n/pull/12#r3' -> ('o/n', 12, 'pull'); api.github.com/repos/... too."""
-    m = _GITHUB_PATH_RE.match(url) if isinstance(url, str) else None
-    if not m:
-        return None, None, None
-    number = int(m.group(4)) if m.group(4) else None
-    return f"{m.group(1)}/{m.group(2)}", number, m.group(3)
-
-
-def synthesize_event_id(obj: dict) -> str:
-    """Stable id for an event without one: sha1 over its identity fields in canonical JSON.
-
-    Mutable repository statistics (watchers, forks, pushed_at...) are left out so that the same event
-    crawled twice gets the same id and is removed by the PR stage's dedup.
-    """
-    identity = {k: obj.get(k) for k in ("type", "created_at", "actor", "url", "payload")}
-    repo = _d(obj.get("repository")) or _d(obj.get("repo"))
-    identity["repo"] = [repo.get("owner"), repo.get("name"), repo.get("url")]
-    digest = hashlib.sha1(orjson.dumps(identity, option=orjson.OPT_SORT_KEYS)).hexdigest()
-    return f"syn-{digest}"
-
-
-# --------------------------------------------------------------------------- normalisation
-def detect_era(obj: dict, created_at: datetime) -> str:
-    """Payload shape of one event (see module docstring)."""
-    if "repository" in obj or isinstance(obj.get("actor"), str):
-        return "timeline"
-    if created_at >= TRIMMED_SINCE:
-        return "trimmed"
-    payload = _d(obj.get("payload"))
-    if created_at < EARLY_UNTIL or "actor_gravatar" in payload:
-        return "early2011"
-    pr = payload.get("pull_request")
-    if isinstance(pr, dict) and "head" in pr and not ({"title", "user", "state"} & pr.keys()):
-        return "trimmed"
-    return "events"
-
-
-def _repo(obj: dict, era: str) -> tuple[str | None, int | None]:
-    if era == "timeline":
-        repo = _d(obj.get("repository"))
-        return _timeline_repo_name(obj, repo), _int(repo.get("id"))
-    repo = _d(obj.get("repo"))
-    name = _str(repo.get("name"))
-    if not name or "/" not in name:
-        name = _url_parts(repo.get("url"))[0] or name
-    return name, _int(repo.get("id"))
-
-
-def _timeline_repo_name(obj: dict, repo: dict) -> str | None:
-    """owner/name of a Timeline-era event. Organisation repositories carry `owner == ""` and a url like
-    `https://github.com//name` (seen in 2013 hours), so the name is taken from the first field that holds
-    it whole: owner + name, organization + name, the repository url, the event url, the PR's base repo."""
-    name = _str(repo.get("name"))
-    for owner in (_str(repo.get("owner")), _str(repo.get("organization"))):
-        if owner and name:
-            return f"{owner}/{name}"
-    for url in (repo.get("url"), obj.get("url")):
-        if found := _url_parts(url)[0]:
-            return found
-    base = _d(_d(_d(_d(obj.get("payload")).get("pull_request")).get("base")).get("repo"))
-    full = _str(base.get("full_name"))
-    if full and full.count("/") == 1 and all(full.split("/")):
-        return full
-    owner = _d(base.get("owner")).get("login")
-    base_name = _str(base.get("name"))
-    return f"{owner}/{base_name}" if _str(owner) and base_name else None
-
-
-def _strings(d: dict, keys: tuple[str, ...]) -> list[str | None]:
-    """Several string fields at once (one call instead of one per field)."""
-    return [v if v.__class__ is str else None for v in map(d.get, keys)]
-
-
-_PR_STR_COLUMNS = ("title", "body", "state", "merge_commit_sha", "author_association")
-_ISSUE_STR_COLUMNS = ("title", "body", "state", "author_association")
-_COMMENT_STR_COLUMNS = ("comment_body", "path", "diff_hunk", "commit_id", "original_commit_id")
-_COMMENT_STR_KEYS = ("body", "path", "diff_hunk", "commit_id", "original_commit_id")
-_REF_KEYS = ("sha", "ref")
-
-
-def _user_fields(row: dict, user: Any) -> None:
-    if user.__class__ is dict:
-        row["user_login"], row["user_type"] = _strings(user, ("login", "type"))
-    else:
-        row["user_login"] = row["user_type"] = None
-
-
-def _pull_request_fields(row: dict, pr: dict) -> None:
-    base, head = _d(pr.get("base")), _d(pr.get("head"))
-    head_repo = _d(head.get("repo"))
-    head_repo_name = _str(head_repo.get("full_name")) or _url_parts(head_repo.get("url"))[0]
-    merged = pr.get("merged")
-    if row.get("number") is None:
-        row["number"] = _int(pr.get("number"))
-    row.update(zip(_PR_STR_COLUMNS, _strings(pr, _PR_STR_COLUMNS), strict=True))
-    row["base_sha"], row["base_ref"] = _strings(base, _REF_KEYS)
-    row["head_sha"], row["head_ref"] = _strings(head, _REF_KEYS)
-    row["is_pull_request"] = True
-    row["item_created_at"] = parse_timestamp(pr.get("created_at"))
-    row["labels"] = _labels(pr)
-    row["merged"] = merged if merged.__class__ is bool else None
-    row["merged_at"] = parse_timestamp(pr.get("merged_at"))
-    row["head_repo_name"] = head_repo_name
-    _user_fields(row, pr.get("user"))
-
-
-def _issue_fields(row: dict, issue: dict) -> None:
-    row.update(zip(_ISSUE_STR_COLUMNS, _strings(issue, _ISSUE_STR_COLUMNS), strict=True))
-    row["number"] = _int(issue.get("number"))
-    row["is_pull_request"] = "pull_request" in issue
-    row["item_created_at"] = parse_timestamp(issue.get("created_at"))
-    row["labels"] = _labels(issue)
-    _user_fields(row, issue.get("user"))
-
-
-def _comment_fields(row: dict, comment: dict) -> None:
-    """Comment/review columns; user_* become the comment author's (schema convention)."""
-    row.update(zip(_COMMENT_STR_COLUMNS, _strings(comment, _COMMENT_STR_KEYS), strict=True))
-    row["comment_id"] = _int(comment.get("id"))
-    user = comment.get("user")
-    if user:
-        _user_fields(row, user)
-        row["author_association"] = _str(comment.get("author_association"))
-
-
-def _payload_fields(row: dict, etype: str, payload: dict, obj: dict, era: str) -> None:
-    """Type-specific columns; robust to every era's payload (missing parts stay null)."""
-    url = obj.get("url")  # only the Timeline era has one; it supplies what its payloads lack
-    url_repo, url_number, url_kind = _url_parts(url) if url else (None, None, None)
-    row["action"] = _str(payload.get("action"))
-    if etype == "PullRequestEvent":
-        row["number"] = _int(payload.get("number"))
-        _pull_request_fields(row, _d(payload.get("pull_request")))
-        if era == "trimmed":
-            row["merged"] = True if row["action"] == "merged" else None
-    elif etype == "IssuesEvent":
-        issue = payload.get("issue")
-        if isinstance(issue, dict):
-            _issue_fields(row, issue)
-        else:  # early2011/timeline: issue is a bare id
-            row["number"] = _int(payload.get("number")) or url_number
-            row["is_pull_request"] = True if url_kind == "pull" else None
-    elif etype == "IssueCommentEvent":
-        issue = payload.get("issue")
-        if isinstance(issue, dict):
-            _issue_fields(row, issue)
-        else:
-            row["number"] = url_number
-            row["is_pull_request"] = True if url_kind == "pull" else None
-        comment = payload.get("comment")
-        if isinstance(comment, dict):
-            _comment_fields(row, comment)
-        else:  # timeline: {comment_id, issue_id}
-            row["comment_id"] = _int(payload.get("comment_id"))
-    elif etype == "PullRequestReviewCommentEvent":
-        pr = payload.get("pull_request")
-        if isinstance(pr, dict):
-            _pull_request_fields(row, pr)
-        comment = _d(payload.get("comment"))
-        _comment_fields(row, comment)
-        if row.get("number") is None:
-            href = _d(_d(comment.get("_links")).get("pull_request")).get("href")
-            row["number"] = _url_parts(href)[1] or url_number
-            row["is_pull_request"] = True
-    elif etype == "PullRequestReviewEvent":
-        _pull_request_fields(row, _d(payload.get("pull_request")))
-        review = _d(payload.get("review"))
-        _comment_fields(row, review)
-        row["review_state"] = _str(review.get("state"))
-    elif etype == "ForkEvent":
-        forkee = payload.get("forkee")
-        if isinstance(forkee, dict):
-            row["forkee_name"] = _str(forkee.get("full_name"))
-        elif era == "timeline":  # the event url is the new fork's page
-            row["forkee_name"] = url_repo
-    if era == "trimmed":  # text was removed from the archive: never pretend we have it
-        for col in ("title", "body", "user_login", "user_type", "author_association"):
-            row[col] = None if etype == "PullRequestEvent" else row.get(col)
-
-
-class UnusableEvent(ValueError):
-    """A kept-type event that cannot be used, with a rejection reason of its own (not `malformed_event`)."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason = reason
-
-
-def normalize_event(obj: dict, source_file: str, line_number: int | None) -> dict | None:
-    """One parsed GH Archive event -> one EVENTS row dict; None for types we do not keep."""
-    etype = obj.get("type")
-    if etype.__class__ is not str or etype not in KEPT_TYPES:
-        return None
-    created_at = parse_timestamp(obj.get("created_at"))
-    if created_at is None:
-        raise ValueError(f"unreadable created_at {obj.get('created_at')!r}")
-    era = detect_era(obj, created_at)
-    repo_name, repo_id = _repo(obj, era)
-    if not repo_name:
-        raise ValueError("no repository name")
-    raw_id = obj.get("id")
-    event_id = str(raw_id) if isinstance(raw_id, (str, int)) and raw_id != "" else synthesize_event_id(obj)
-    row = _EMPTY_ROW.copy()  # every column present, so batches are built with C-level itemgetter/zip
-    row["event_id"] = event_id
-    row["event_type"] = etype
-    row["created_at"] = created_at
-    row["repo_id"] = repo_id
-    row["repo_name"] = repo_name
-    row["actor_login"] = _login(obj.get("actor"))
-    row["payload_era"] = era
-    row["source_file"] = source_file
-    row["line_number"] = line_number
-    payload = _d(obj.get("payload"))
-    _payload_fields(row, etype, payload, obj, era)
-    if row["number"] is None and etype != "ForkEvent" and (huge := _huge_number(payload)) is not None:
-        raise UnusableEvent("number_out_of_range", f"{etype}: number {str(huge)[:40]} is beyond int64")
-    return row
-
-
-def _huge_number(payload: dict) -> int | None:
-    """A PR or issue number that no int64 column can hold (the row's number is then null): such a PR
-    cannot be assembled, so the event is rejected rather than silently unattributed."""
-    for holder in (payload, _d(payload.get("pull_request")), _d(payload.get("issue"))):
-        n = holder.get("number")
-        if n.__class__ is int and not -_INT64_MAX <= n <= _INT64_MAX:
-            return n
-    return None
-
-
-# --------------------------------------------------------------------------- fast path (events era)
-# The same projection as Structs: msgspec decodes Structs faster than dicts and attribute reads are
-# faster than dict lookups. Types are validated while decoding, so the fast normaliser needs no
-# isinstance checks. Fields whose presence (not value) matters default to UNSET.
-class _SUser(msgspec.Struct, gc=False):
-    login: str | None = None
-    type: str | None = None
-
-
-# An int64 column value, checked while decoding: a number outside int64 fails the fast path, and the
-# dict path then stores null (`_int`).
-_Int64 = Annotated[int, msgspec.Meta(ge=-_INT64_MAX, le=_INT64_MAX)]
-
-
-class _SRepo(msgspec.Struct, gc=False):  # the event's repository
-    id: _Int64 | None = None
-    name: str | None = None
-
-
-class _SRepoName(msgspec.Struct, gc=False):  # a head repository or a fork: only its name is used
-    full_name: str | None = None
-    url: str | None = None
-
-
-class _SBase(msgspec.Struct, gc=False):  # its repository is the event's: not decoded
-    ref: str | None = None
-    sha: str | None = None
-
-
-class _SHead(msgspec.Struct, gc=False):
-    ref: str | None = None
-    sha: str | None = None
-    repo: _SRepoName | None = None
-
-
-class _SLabel(msgspec.Struct, gc=False):
-    name: str | None = None
-
-
-class _SItem(msgspec.Struct, gc=False):  # an issue or a pull request
-    number: _Int64 | None = None
-    title: str | None | msgspec.UnsetType = msgspec.UNSET
-    body: str | None = None
-    state: str | None | msgspec.UnsetType = msgspec.UNSET
-    created_at: str | None = None
-    labels: list[_SLabel] | None = None
-    merged: bool | None = None
-    merged_at: str | None = None
-    merge_commit_sha: str | None = None
-    author_association: str | None = None
-    user: _SUser | None | msgspec.UnsetType = msgspec.UNSET
-    base: _SBase | None = None
-    head: _SHead | None | msgspec.UnsetType = msgspec.UNSET
-    pull_request: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET  # only its presence is used
-
-
-class _SComment(msgspec.Struct, gc=False):  # a comment or a review
-    id: _Int64 | None = None
-    body: str | None = None
-    path: str | None = None
-    diff_hunk: str | None = None
-    commit_id: str | None = None
-    original_commit_id: str | None = None
-    state: str | None = None
-    author_association: str | None = None
-    user: _SUser | None = None
-
-
-class _SPayload(msgspec.Struct, gc=False):
-    action: str | None = None
-    number: _Int64 | None = None
-    pull_request: _SItem | None = None
-    issue: int | _SItem | None = None
-    comment: _SComment | None = None
-    review: _SComment | None = None
-    forkee: int | _SRepoName | None = None
-    actor_gravatar: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    comment_id: _Int64 | None = None
-
-
-class _SEvent(msgspec.Struct, gc=False):
-    id: str | int | msgspec.UnsetType = msgspec.UNSET
-    type: str | None = None
-    created_at: str | None = None
-    actor: str | _SUser | None = None
-    repo: _SRepo | None = None
-    payload: _SPayload | None = None
-    url: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    repository: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-
-
-_FAST = msgspec.json.Decoder(_SEvent)
-# RecursionError: msgspec recurses while skipping a deeply nested field it does not keep
-_DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError)
-_NO_ITEM, _NO_BASE, _NO_HEAD, _NO_REPO, _NO_COMMENT = _SItem(), _SBase(), _SHead(), _SRepoName(), _SComment()
-_UNSET = msgspec.UNSET
-# The fast path builds each row tuple directly, in COLUMNS order, from three blocks:
-# ITEM = number .. author_association, COMMENT = comment_id .. original_commit_id, then forkee_name.
-_ITEM_START, _COMMENT_START = COLUMNS.index("number"), COLUMNS.index("comment_id")
-_NO_ITEM_COLUMNS = (None,) * (_COMMENT_START - _ITEM_START)
-_NO_COMMENT_COLUMNS = (None,) * (COLUMNS.index("forkee_name") - _COMMENT_START)
-
-
-def _fast_issue(issue: _SItem) -> tuple:
-    """ITEM columns of an issue (the `_issue_fields` rules); the PR-only columns stay null."""
-    title, state, user, labels = issue.title, issue.state, issue.user, issue.labels
-    if user is None or user is _UNSET:
-        login = user_type = None
-    else:
-        login, user_type = user.login, user.type
-    return (
-        issue.number,
-        issue.pull_request is not _UNSET,
-        None if title is _UNSET else title,
-        issue.body,
-        None if state is _UNSET else state,
-        _utc_naive(issue.created_at),
-        None if labels is None else tuple([lab.name for lab in labels if lab.name is not None]),
-        None, None, None, None, None, None, None, None,
-        login,
-        user_type,
-        issue.author_association,
-    )  # fmt: skip
-
-
-def _fast_pull_request(pr: _SItem, number: int | None) -> tuple:
-    """ITEM columns of a pull request (the `_pull_request_fields` rules)."""
-    title, state, user, labels = pr.title, pr.state, pr.user, pr.labels
-    if user is None or user is _UNSET:
-        login = user_type = None
-    else:
-        login, user_type = user.login, user.type
-    base = pr.base or _NO_BASE
-    head = pr.head if pr.head is not None and pr.head is not _UNSET else _NO_HEAD
-    head_repo = head.repo or _NO_REPO
-    return (
-        pr.number if number is None else number,
-        True,
-        None if title is _UNSET else title,
-        pr.body,
-        None if state is _UNSET else state,
-        _utc_naive(pr.created_at),
-        None if labels is None else tuple([lab.name for lab in labels if lab.name is not None]),
-        pr.merged,
-        _utc_naive(pr.merged_at),
-        pr.merge_commit_sha,
-        base.sha,
-        base.ref,
-        head.sha,
-        head.ref,
-        head_repo.full_name or _url_parts(head_repo.url)[0],
-        login,
-        user_type,
-        pr.author_association,
-    )
-
-
-def _fast_comment(comment: _SComment, item: tuple, review_state: str | None) -> tuple | None:
-    """ITEM + COMMENT columns: the comment's author replaces the item's (schema convention).
-    None where the dict path's truthiness rule on `user` could differ."""
-    user = comment.user
-    if user is not None:
-        if user.login is None:  # {} or a user without login: let the dict path decide
-            return None
-        item = (*item[:-3], user.login, user.type, comment.author_association)
-    return (
-        *item,
-        comment.id,
-        comment.body,
-        review_state,
-        comment.path,
-        comment.diff_hunk,
-        comment.commit_id,
-        comment.original_commit_id,
-    )
-
-
-def _is_stub(pr: _SItem | None) -> bool:
-    """The trimmed era's PR stub: a head but no title, user or state."""
-    return (
-        pr is not None
-        and pr.head is not _UNSET
-        and pr.title is _UNSET
-        and pr.user is _UNSET
-        and pr.state is _UNSET
-    )
-
-
-def fast_row(ev: _SEvent, source_file: str, line_number: int) -> tuple | None:
-    """An events-era (2015 .. 2025-10-06) event -> a row tuple in COLUMNS order; None: use the dict path.
-
-    Produces exactly what `normalize_event` produces for these events (tested on real hours and on
-    mutations of them); anything outside the plain Events-API shape returns None.
-    """
-    etype, raw_id, repo, payload, actor = ev.type, ev.id, ev.repo, ev.payload, ev.actor
-    if (
-        etype not in KEPT_TYPES
-        or raw_id is _UNSET
-        or raw_id == ""
-        or repo is None
-        or payload is None
-        or ev.url is not _UNSET
-        or ev.repository is not _UNSET
-        or actor.__class__ is str
-        or payload.actor_gravatar is not _UNSET
-    ):
-        return None
-    created_at = _utc_naive(ev.created_at)
-    repo_name = repo.name
-    if (
-        created_at is None
-        or not (_EARLY_UNTIL_NAIVE <= created_at < _TRIMMED_SINCE_NAIVE)
-        or not repo_name
-        or "/" not in repo_name
-    ):
-        return None
-    pr = payload.pull_request
-    if _is_stub(pr):  # the trimmed era's PR stub: the dict path knows it
-        return None
-    forkee_name = None
-    if etype == "PullRequestEvent":
-        columns = (*_fast_pull_request(pr or _NO_ITEM, payload.number), *_NO_COMMENT_COLUMNS)
-    elif etype == "IssuesEvent" or etype == "IssueCommentEvent":
-        issue = payload.issue
-        if issue.__class__ is _SItem:
-            item = _fast_issue(issue)
-        elif etype == "IssuesEvent":
-            item = (payload.number or None, *_NO_ITEM_COLUMNS[1:])
-        else:
-            item = _NO_ITEM_COLUMNS
-        if etype == "IssuesEvent":
-            columns = (*item, *_NO_COMMENT_COLUMNS)
-        elif payload.comment is not None:
-            columns = _fast_comment(payload.comment, item, None)
-        else:
-            columns = (*item, payload.comment_id, *_NO_COMMENT_COLUMNS[1:])
-    elif etype == "PullRequestReviewCommentEvent":
-        if pr is None or pr.number is None:  # the number then comes from the comment's links
-            return None
-        columns = _fast_comment(payload.comment or _NO_COMMENT, _fast_pull_request(pr, None), None)
-    elif etype == "PullRequestReviewEvent":
-        review = payload.review or _NO_COMMENT
-        columns = _fast_comment(review, _fast_pull_request(pr or _NO_ITEM, None), review.state)
-    else:  # ForkEvent
-        forkee = payload.forkee
-        forkee_name = forkee.full_name if forkee.__class__ is _SRepoName else None
-        columns = (*_NO_ITEM_COLUMNS, *_NO_COMMENT_COLUMNS)
-    if columns is None:
-        return None
-    return (
-        raw_id if raw_id.__class__ is str else str(raw_id),
-        etype,
-        payload.action,
-        created_at,
-        repo.id,
-        repo_name,
-        None if actor is None else actor.login,
-        *columns,
-        forkee_name,
-        "events",
-        source_file,
-        line_number,
-    )
 
 
 # --------------------------------------------------------------------------- line parsing

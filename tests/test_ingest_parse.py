@@ -324,9 +324,9 @@ def test_huge_number_is_a_rejection_not_a_crash():
 
 
 def test_value_arrow_refuses_is_rejected_not_a_crash(monkeypatch):
-    import swe_corpus.events as events
+    import swe_corpus.event_normalize as normalizer
 
-    monkeypatch.setattr(events, "_int", lambda value: value)  # let an out-of-range int reach Arrow
+    monkeypatch.setattr(normalizer, "_int", lambda value: value)  # let an out-of-range int reach Arrow
     big = line(1).replace(b'"number":1', b'"number":' + str(2**70).encode())
     table, rejected, stats = parse(gz([line(0), big, line(2)]))
     assert table.column("number").to_pylist() == [0, 2]
@@ -359,10 +359,10 @@ def test_fast_path_matches_the_dict_normaliser(real, shared_data):
 
 def test_fast_path_row_blocks_follow_the_schema():
     """`fast_row` assembles rows from fixed blocks of the EVENTS columns; a schema change must move them."""
-    from swe_corpus import events
+    from swe_corpus import event_fastpath as fast
 
     names = tuple(EVENTS.names)
-    item_start, comment_start = events._ITEM_START, events._COMMENT_START
+    item_start, comment_start = fast._ITEM_START, fast._COMMENT_START
     assert names[:item_start] == (
         "event_id", "event_type", "action", "created_at", "repo_id", "repo_name", "actor_login",
     )  # fmt: skip
@@ -372,7 +372,7 @@ def test_fast_path_row_blocks_follow_the_schema():
         "comment_id", "comment_body", "review_state", "path", "diff_hunk", "commit_id", "original_commit_id",
         "forkee_name", "payload_era", "source_file", "line_number",
     )  # fmt: skip
-    assert len(events._NO_ITEM_COLUMNS) == len(item) and len(events._NO_COMMENT_COLUMNS) == 7
+    assert len(fast._NO_ITEM_COLUMNS) == len(item) and len(fast._NO_COMMENT_COLUMNS) == 7
 
 
 def test_non_string_type_is_skipped_not_a_crash():
