@@ -6,11 +6,13 @@ arguments through to Beam (`--runner DataflowRunner --project ...`, `--direct_nu
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import importlib.util
 import logging
 import sys
 
+from swe_corpus.errors import ConfigError
 from swe_corpus.procs import signals_end_children
 
 # name -> (module, help, accepts Beam pass-through args)
@@ -51,6 +53,36 @@ class _DropUnactionable(logging.Filter):
         return not str(record.msg).startswith(UNACTIONABLE_LOG_PREFIXES)
 
 
+def beam_option_flags() -> set[str]:
+    """Every flag Beam's pipeline options know (`--runner`, `--direct_num_workers`, `--project`...)."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    parser = argparse.ArgumentParser(allow_abbrev=False, conflict_handler="resolve")
+    todo, seen = [PipelineOptions], set()
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                sub._add_argparse_args(parser)
+                todo.append(sub)
+    return set(parser._option_string_actions)
+
+
+def unknown_flag(extra: list[str], own: argparse.ArgumentParser) -> str | None:
+    """The first pass-through flag Beam does not know either, with a did-you-mean; None when all are known.
+    Beam itself only logs a warning for an unknown flag, so a typo (`--relevent-k 5`) would run with the
+    default value and exit 0."""
+    beam = beam_option_flags()
+    for token in extra:
+        flag = token.split("=", 1)[0]
+        if flag.startswith("--") and flag not in beam:
+            known = [f for f in own._option_string_actions if f.startswith("--")] + sorted(beam)
+            close = difflib.get_close_matches(flag, known, n=1)
+            return f"unknown option {flag}" + (f" (did you mean {close[0]}?)" if close else "")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="swe-corpus", description=__doc__.splitlines()[0])
@@ -80,11 +112,18 @@ def main(argv: list[str] | None = None) -> int:
     add(cmd)
     if passthrough:
         args, extra = cmd.parse_known_args(rest)
+        if problem := unknown_flag(extra, cmd):
+            print(f"swe-corpus {top.command}: error: {problem}", file=sys.stderr)
+            return 2
     else:
         args, extra = cmd.parse_args(rest), []
     run = getattr(module, f"run_{attr}", None) or module.run
-    with signals_end_children():  # no git child outlives an interrupted or terminated run
-        return int(run(args, extra) or 0)
+    try:
+        with signals_end_children():  # no git child outlives an interrupted or terminated run
+            return int(run(args, extra) or 0)
+    except ConfigError as err:  # the message says where and why: no traceback
+        print(f"swe-corpus {top.command}: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from typing import Any
 from swe_corpus.decontaminate import MODES as DECONTAMINATION_MODES
 from swe_corpus.decontaminate import DecontaminationConfig, NearCopyConfig
 from swe_corpus.dedup import DedupConfig
+from swe_corpus.errors import ConfigError
 from swe_corpus.events import MAX_LINES_PER_HOUR, MAX_REJECTIONS_PER_HOUR
 from swe_corpus.extract import RELEVANT_PREDICTORS, ExtractLimits
 from swe_corpus.extract import ExtractConfig as StageExtractConfig
@@ -36,10 +37,6 @@ from swe_corpus.relevant import DEFAULT_BUDGET_BYTES, DEFAULT_K
 from swe_corpus.seeds import SeedConfig
 
 DEFAULT_CONFIG_FILE = "corpus.toml"
-
-
-class ConfigError(ValueError):
-    """A configuration file or override that cannot be used, with where and why."""
 
 
 def opt(default: Any, doc: str, choices: tuple[str, ...] | None = None) -> Any:
