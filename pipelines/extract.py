@@ -37,6 +37,7 @@ from swe_corpus.relevant import (
 
 log = logging.getLogger(__name__)
 STAGE = "extract"
+DETAIL = "extract_detail"  # counters besides the funnel: mirror tags, repositories mirrored or failed
 
 
 def relink_commit_messages(row: dict) -> dict:
@@ -94,7 +95,7 @@ class ExtractRepositoryFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput("blobs", (value["blob_sha"], value))
         else:
             name, n = value
-            beam.metrics.Metrics.counter("extract_detail", name).inc(n)
+            beam.metrics.Metrics.counter(DETAIL, name).inc(n)
 
 
 class AnyValue(beam.CombineFn):

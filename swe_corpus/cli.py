@@ -11,6 +11,8 @@ import importlib.util
 import logging
 import sys
 
+from swe_corpus.paths import absolute_location
+
 # name -> (module, help, accepts Beam pass-through args)
 COMMANDS: dict[str, tuple[str, str, bool]] = {
     "ingest": ("pipelines.ingest", "GH Archive hours -> events table", True),
@@ -36,6 +38,21 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
 }
 # commands of the trainer: `make corpus` installs the data pipeline only
 TRAINER_COMMANDS = ("train", "evaluate", "export-prompts")
+# Location arguments of the pipeline commands, made absolute before a pipeline is built (workers of a
+# distributed runner have another working directory); "url" also allows git's scp-like `host:path`.
+PATH_ARGS = {
+    "out": "dir",
+    "prs": "dir",
+    "events": "dir",
+    "cache_dir": "dir",
+    "git_cache_dir": "dir",
+    "hydrate_cache_dir": "dir",
+    "demo_dir": "dir",
+    "gharchive_url": "dir",
+    "git_url_template": "url",
+    "benchmark_file": "dir",
+    "lid_model": "dir",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     add(cmd)
     if passthrough:
         args, extra = cmd.parse_known_args(rest)
+        for name, kind in PATH_ARGS.items():
+            if isinstance(getattr(args, name, None), str):
+                setattr(args, name, absolute_location(getattr(args, name), kind))
     else:
         args, extra = cmd.parse_args(rest), []
     run = getattr(module, f"run_{attr}", None) or module.run

