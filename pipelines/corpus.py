@@ -29,7 +29,6 @@ from pipelines.common import FUNNEL, WriteTable, counters, make_pipeline, run_to
 from pipelines.ingest import IngestEvents
 from schemas import TABLES
 from swe_corpus import config as corpus_config
-from swe_corpus import extract as extract_repo_counters
 from swe_corpus.demo import use_demo_world
 from swe_corpus.gharchive import parse_hours
 from swe_corpus.manifest import PIPELINE_STAGES, build_manifest, dataset_card, to_json
@@ -178,11 +177,11 @@ class InputHealth:
     @classmethod
     def from_counters(cls, hours: int, funnel: dict[str, int], detail: dict[str, int]) -> InputHealth:
         failed = {r: funnel.get(f"ingest:rejected:{r}", 0) for r in HOUR_FAILURES}
-        prefix = f"{extract_repo_counters.REPOS_FAILED}:"
+        prefix = f"{extract_stage.REPOS_FAILED}:"
         return cls(
             hours=hours,
             hours_failed={r: n for r, n in failed.items() if n},
-            repos_mirrored=detail.get(extract_repo_counters.REPOS_MIRRORED, 0),
+            repos_mirrored=detail.get(extract_stage.REPOS_MIRRORED, 0),
             repos_failed={
                 k.removeprefix(prefix): n for k, n in sorted(detail.items()) if k.startswith(prefix)
             },

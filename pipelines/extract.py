@@ -23,6 +23,7 @@ from pipelines.common import (
     run_to_completion,
     table_glob,
 )
+from swe_corpus.clone_cache import DEFAULT_MAX_GB as DEFAULT_GIT_CACHE_MAX_GB
 from swe_corpus.extract import RELEVANT_PREDICTORS, ExtractConfig, ExtractLimits, extract_repo, reject
 from swe_corpus.git_mirror import CLONE_MODES, DEFAULT_URL_TEMPLATE, GitMirror, MirrorConfig
 from swe_corpus.linking import link_commit_messages
@@ -38,6 +39,10 @@ from swe_corpus.relevant import (
 log = logging.getLogger(__name__)
 STAGE = "extract"
 DETAIL = "extract_detail"  # counters besides the funnel: mirror tags, repositories mirrored or failed
+# `DETAIL` counters per repository: mirrored, or failed by reason (`repos_failed:<reason>`); the corpus
+# run fails loudly when every repository failed.
+REPOS_MIRRORED = "repos_mirrored"
+REPOS_FAILED = "repos_failed"
 
 
 def relink_commit_messages(row: dict) -> dict:
@@ -69,18 +74,30 @@ class ExtractRepositoryFn(beam.DoFn):
         count(STAGE, "in", len(prs))
         done: set[str | None] = set()
         kept = 0
+        first_reason = None
         try:
             for kind, value in extract_repo(repo, prs, self.config, self.mirror, relink_commit_messages):
                 yield from self.route(kind, value)
                 if kind in ("pull_requests", "rejected"):
                     done.add(value.get("instance_id"))
                     kept += kind == "pull_requests"
+                    first_reason = first_reason or value.get("reason")
             log.info("extract: %s: %d PRs, %d extracted, %d rejected", repo, len(prs), kept, len(prs) - kept)
         except Exception as e:  # a defect must not stop the run: reject what is left of this repository
             log.exception("extraction of %s failed", repo)
             for p in prs:
                 if p.get("instance_id") not in done:
                     yield from self.route("rejected", reject(p, "extract_error", f"{type(e).__name__}: {e}"))
+        finally:
+            # ensure() handed out a complete mirror, or the repository failed (its PRs carry the reason)
+            mirrored = self.mirror.cache.admitted is not None
+            name = REPOS_MIRRORED if mirrored else f"{REPOS_FAILED}:{first_reason or 'extract_error'}"
+            beam.metrics.Metrics.counter(DETAIL, name).inc()
+            self.mirror.cache.release()  # the clone cache may evict this mirror from now on
+
+    def teardown(self):
+        if self.mirror is not None:
+            self.mirror.cache.release()
 
     @staticmethod
     def route(kind: str, value):
@@ -154,6 +171,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--clone-timeout", type=float, default=d.clone_timeout_s, help="seconds per repository"
     )
     parser.add_argument("--max-repo-mb", type=float, default=d.max_repo_bytes / 2**20)
+    parser.add_argument(
+        "--git-cache-max-gb",
+        type=float,
+        default=DEFAULT_GIT_CACHE_MAX_GB,
+        help="clone cache budget; least recently used mirrors evicted, those in use never (0: no limit)",
+    )
     parser.add_argument("--max-files-per-pr", type=int, default=lim.max_files_per_pr)
     parser.add_argument("--max-file-bytes", type=int, default=lim.max_file_bytes)
     parser.add_argument("--refresh", action="store_true", help="fetch again into existing mirrors")
@@ -173,6 +196,7 @@ def config_from_args(args: argparse.Namespace) -> ExtractConfig:
         clone_timeout_s=args.clone_timeout,
         max_repo_bytes=int(args.max_repo_mb * 2**20),
         refresh=args.refresh,
+        cache_max_bytes=int(args.git_cache_max_gb * 2**30),
     )
     return ExtractConfig(
         mirror=mirror,
@@ -216,6 +240,7 @@ def config_from_corpus(section) -> ExtractConfig:
         clone_mode=section.clone_mode,
         clone_timeout_s=float(section.clone_timeout_s),
         max_repo_bytes=int(section.max_repo_mb) * 2**20,
+        cache_max_bytes=int(section.git_cache_max_gb * 2**30),
     )
     return ExtractConfig(
         mirror=mirror,

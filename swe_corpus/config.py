@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from swe_corpus.clone_cache import DEFAULT_MAX_GB as DEFAULT_GIT_CACHE_MAX_GB
 from swe_corpus.decontaminate import MODES as DECONTAMINATION_MODES
 from swe_corpus.decontaminate import DecontaminationConfig, NearCopyConfig
 from swe_corpus.dedup import DedupConfig
@@ -97,6 +98,11 @@ class ExtractConfig:
     )
     git_cache_dir: str = opt(
         ".cache/swe-corpus/git", "Worker-local clone cache (reused across runs).", path="dir"
+    )
+    git_cache_max_gb: float = opt(
+        DEFAULT_GIT_CACHE_MAX_GB,
+        "Budget of the clone cache (per worker disk): beyond it the least recently used mirrors are "
+        "evicted; a mirror a worker is using is never evicted. 0: no limit.",
     )
     clone_mode: str = opt(
         MirrorConfig.clone_mode,
@@ -291,6 +297,8 @@ def validate(cfg: CorpusConfig, where: str = "config") -> CorpusConfig:
         )
     if cfg.extract.relevant_predictor == "llm" and not (cfg.extract.llm_url and cfg.extract.llm_model):
         raise ConfigError(f"{where}: [extract] relevant_predictor = 'llm' needs llm_url and llm_model")
+    if cfg.extract.git_cache_max_gb < 0:
+        raise ConfigError(f"{where}: [extract] git_cache_max_gb must be >= 0 (0: no limit)")
     if "{repo}" not in cfg.extract.git_url_template:
         raise ConfigError(f"{where}: [extract] git_url_template must contain {{repo}}")
     try:  # here, not when the run starts: `--overwrite` clears OUT first (empty: the demo's hours)

@@ -400,11 +400,6 @@ def add_relevant_files(
     ext.blobs.update(blobs)
 
 
-# `extract_detail` counters of repositories: mirrored, or failed by reason (`repos_failed:<reason>`).
-REPOS_MIRRORED = "repos_mirrored"
-REPOS_FAILED = "repos_failed"
-
-
 def extract_repo(
     repo_name: str,
     prs: list[dict],
@@ -423,11 +418,9 @@ def extract_repo(
     try:
         path = mirror.ensure(repo_name)
     except MirrorError as e:
-        yield "count", (f"{REPOS_FAILED}:{e.reason}", 1)  # the run fails loudly when no repository cloned
         for pr in prs:
             yield "rejected", reject(pr, e.reason, str(e))
         return
-    yield "count", (REPOS_MIRRORED, 1)
     predictor = make_predictor(config)
     emitted: set[str] = set()
     with GitRepo(path, mirror.transport, low_speed_time_s=mirror.config.low_speed_time_s) as repo:

@@ -24,6 +24,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+from swe_corpus.clone_cache import CloneCache
 from swe_corpus.redaction import redact_text
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class MirrorConfig:
     max_repo_bytes: int = 2 * 1024**3
     low_speed_time_s: int = 60  # abort a transfer below 1 KB/s for this long (hanging servers)
     refresh: bool = False  # fetch again when a mirror already exists
+    cache_max_bytes: int = 0  # clone cache budget, least recently used mirrors evicted (0: no limit)
 
     def __post_init__(self):
         if self.clone_mode not in CLONE_MODES:
@@ -192,6 +194,7 @@ class GitMirror:
         self.config = config
         self.cache_root = Path(config.cache_dir).resolve()
         self.transport = transport_of(config.url_template)
+        self.cache = CloneCache(self.cache_root, config.cache_max_bytes)  # held until cache.release()
 
     def url_for(self, repo: str) -> str:
         return self.config.url_template.format(repo=validate_repo(repo))
@@ -213,8 +216,9 @@ class GitMirror:
         url = self.url_for(repo)
         if transport_of(url) != self.transport:
             raise MirrorError("transport_not_allowed", f"url for {repo} changes transport")
+        self.cache.hold(path)  # in use: never evicted until released (waits while it is being evicted)
         if (path / ".swe-corpus-complete").exists() and not self.config.refresh:
-            return path
+            return self.cache.admit(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fresh = not (path / "HEAD").exists()
         if fresh:
@@ -235,7 +239,7 @@ class GitMirror:
                 shutil.rmtree(work, ignore_errors=True)
             raise
         log.info("mirrored %s into %s", redact_text(url), path)
-        return path
+        return self.cache.admit(path)
 
     def _remove_stale_attempts(self, path: Path) -> None:
         """Delete the temp dirs of earlier clones of `path` whose worker was killed (no `finally` ran):
