@@ -90,10 +90,12 @@ class ExtractRepositoryFn(beam.DoFn):
                     yield from self.route("rejected", reject(p, "extract_error", f"{type(e).__name__}: {e}"))
         finally:
             # ensure() handed out a complete mirror, or the repository failed (its PRs carry the reason)
-            mirrored = self.mirror.cache.admitted is not None
+            cache = self.mirror.cache if self.mirror is not None else None
+            mirrored = cache is not None and cache.admitted is not None
             name = REPOS_MIRRORED if mirrored else f"{REPOS_FAILED}:{first_reason or 'extract_error'}"
             beam.metrics.Metrics.counter(DETAIL, name).inc()
-            self.mirror.cache.release()  # the clone cache may evict this mirror from now on
+            if cache is not None:
+                cache.release()  # the clone cache may evict this mirror from now on
 
     def teardown(self):
         if self.mirror is not None:

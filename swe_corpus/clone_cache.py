@@ -33,9 +33,11 @@ COMPLETE_MARKER = ".swe-corpus-complete"  # written by GitMirror.ensure when a m
 SIZE_FILE = ".swe-corpus-bytes"
 LOCK_DIR = ".locks"  # owners cannot start with "." (validate_repo), so this never names a mirror
 EVICTING_SUFFIX = ".evicting"
-DEFAULT_MAX_GB = (
-    50.0  # `[extract] git_cache_max_gb`: a laptop's spare disk, a fraction of a Dataflow worker's
-)
+# `[extract] git_cache_max_gb`: a laptop's spare disk, a fraction of a Dataflow worker's.
+DEFAULT_MAX_GB = 50.0
+# A pass scans every mirror; between passes a worker estimates the total from what it admitted, and
+# scans again when the estimate is over budget or after this many admissions (other workers add too).
+RESCAN_EVERY = 16
 
 
 def dir_bytes(path: Path) -> int:
@@ -64,6 +66,8 @@ class CloneCache:
         self.max_bytes = max_bytes
         self._held: tuple[Path, int] | None = None
         self.admitted: Path | None = None  # the held mirror, once complete and handed out
+        self._estimate = 0  # bytes in the cache as of the last pass, plus what this holder admitted since
+        self._since_pass = RESCAN_EVERY  # the first admission scans
 
     # -- the holder's side
     def lock_path(self, mirror: Path) -> Path:
@@ -86,10 +90,13 @@ class CloneCache:
     def admit(self, mirror: Path) -> Path:
         """`mirror` (held, complete) is about to be used: record its size and use time, then evict the
         least recently used others while the cache is over budget. -> `mirror`."""
-        self._record(mirror)
+        size = self._record(mirror)
         self.admitted = mirror
         if self.max_bytes:
-            self.evict(keep=mirror)
+            self._estimate += size
+            self._since_pass += 1
+            if self._estimate > self.max_bytes or self._since_pass >= RESCAN_EVERY:
+                self.evict(keep=mirror)
         return mirror
 
     def release(self) -> None:
@@ -105,10 +112,12 @@ class CloneCache:
         finally:
             os.close(fd)  # drops the shared lock
 
-    def _record(self, mirror: Path) -> None:
-        (mirror / SIZE_FILE).write_text(str(dir_bytes(mirror)))
+    def _record(self, mirror: Path) -> int:
+        size = dir_bytes(mirror)
+        (mirror / SIZE_FILE).write_text(str(size))
         with contextlib.suppress(OSError):
             os.utime(self.lock_path(mirror))
+        return size
 
     # -- eviction
     def mirrors(self) -> list[CachedMirror]:
@@ -160,6 +169,7 @@ class CloneCache:
                     m.size,
                     time.time() - m.last_used,
                 )
+            self._estimate, self._since_pass = total, 0
             if total > self.max_bytes:
                 log.info(
                     "clone cache: %d bytes over the %d budget are in use",

@@ -24,7 +24,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from swe_corpus.clone_cache import CloneCache
+from swe_corpus.clone_cache import DEFAULT_MAX_GB, CloneCache
 from swe_corpus.redaction import redact_text
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class MirrorConfig:
     max_repo_bytes: int = 2 * 1024**3
     low_speed_time_s: int = 60  # abort a transfer below 1 KB/s for this long (hanging servers)
     refresh: bool = False  # fetch again when a mirror already exists
-    cache_max_bytes: int = 0  # clone cache budget, least recently used mirrors evicted (0: no limit)
+    cache_max_bytes: int = int(DEFAULT_MAX_GB * 2**30)  # clone cache budget, LRU evicted (0: no limit)
 
     def __post_init__(self):
         if self.clone_mode not in CLONE_MODES:
