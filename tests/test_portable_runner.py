@@ -32,11 +32,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from swe_corpus.cli import main as cli
-
 TABLES = ("events", "issues", "pull_requests", "blobs", "rl_seed", "rejected")
 START_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 20
+RUN_TIMEOUT_S = 300  # one demo corpus run takes seconds
 WORKER_STARTED = "Starting worker with command"  # worker_pool_main logs this per SDK worker process
 
 
@@ -139,7 +138,8 @@ def workers_started(pool) -> int:
 
 @pytest.fixture(scope="module")
 def runs(services) -> dict:
-    """The three runs, launched from `launch/` with relative locations."""
+    """The three runs, each a `swe-corpus corpus` process launched from `launch/` with relative locations
+    and a bounded wait."""
     root, pool = services["root"], services["pool"]
     launch = root / "launch"
     launch.mkdir()
@@ -152,19 +152,18 @@ def runs(services) -> dict:
         + ["--direct_num_workers", "2"],
     }
     started = {}
-    cwd = os.getcwd()
-    os.chdir(launch)
-    try:
-        for name, beam_args in ways.items():
-            before = workers_started(pool)
-            code = cli(
-                ["corpus", "--demo-dir", "world", "--out", f"out-{name}", "--cache-dir", "cache/gharchive"]
-                + ["--git-cache-dir", f"cache/git-{name}", *beam_args]
-            )
-            assert code == 0, name
-            started[name] = workers_started(pool) - before
-    finally:
-        os.chdir(cwd)
+    for name, beam_args in ways.items():
+        before = workers_started(pool)
+        proc = subprocess.run(
+            [sys.executable, "-m", "swe_corpus", "corpus", "--demo-dir", "world", "--out", f"out-{name}"]
+            + ["--cache-dir", "cache/gharchive", "--git-cache-dir", f"cache/git-{name}", *beam_args],
+            cwd=launch,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT_S,
+        )
+        assert proc.returncode == 0, (name, proc.stderr[-3000:])
+        started[name] = workers_started(pool) - before
     return {"launch": launch, "started": started, **services}
 
 
