@@ -13,9 +13,10 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, PortableOptions
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.runners.runner import PipelineResult
+from apache_beam.transforms import environments
 
 from swe_corpus.rejects import rejection
 
@@ -43,14 +44,20 @@ def make_pipeline(beam_args: list[str] | None = None) -> beam.Pipeline:
 
     Without `--runner`, pin the in-process FnApiRunner: Beam's default DirectRunner first tries Prism,
     which downloads a Go binary on every run (fails offline, slow online). FnApiRunner honours
-    `--direct_num_workers N --direct_running_mode multi_processing` for multi-core local runs.
+    `--direct_num_workers N --direct_running_mode multi_processing` for multi-core local runs, and
+    `--environment_type EXTERNAL --environment_config HOST:PORT` (N workers from a running
+    `worker_pool_main`), which FnApiRunner otherwise ignores in favour of in-process workers.
     """
     beam_args = list(beam_args or [])
     options = PipelineOptions(beam_args)
     if not any(a == "--runner" or a.startswith("--runner=") for a in beam_args):
         from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
-        return beam.Pipeline(runner=FnApiRunner(), options=options)
+        portable = options.view_as(PortableOptions)
+        environment = None
+        if (portable.environment_type or "").upper() == "EXTERNAL":
+            environment = environments.ExternalEnvironment.from_options(portable)
+        return beam.Pipeline(runner=FnApiRunner(default_environment=environment), options=options)
     return beam.Pipeline(options=options)
 
 

@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -167,8 +168,74 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     corpus_config.add_config_arguments(parser)
 
 
+# ------------------------------------------------------------------ unusable input
+# Ingest rejections that mean a whole hour gave nothing (one row per hour, not per line).
+HOUR_FAILURES = ("gap_404", "download_failed", "bad_hour")
+
+
+@dataclass
+class InputHealth:
+    """How much of the input was usable: a run with none fails, a partial one warns with counts."""
+
+    hours: int
+    hours_failed: dict[str, int]
+    repos_mirrored: int
+    repos_failed: dict[str, int]
+
+    @classmethod
+    def from_counters(cls, hours: int, funnel: dict[str, int], detail: dict[str, int]) -> InputHealth:
+        failed = {r: funnel.get(f"ingest:rejected:{r}", 0) for r in HOUR_FAILURES}
+        prefix = f"{extract_stage.REPOS_FAILED}:"
+        return cls(
+            hours=hours,
+            hours_failed={r: n for r, n in failed.items() if n},
+            repos_mirrored=detail.get(extract_stage.REPOS_MIRRORED, 0),
+            repos_failed={
+                k.removeprefix(prefix): n for k, n in sorted(detail.items()) if k.startswith(prefix)
+            },
+        )
+
+    @staticmethod
+    def _by_reason(counts: dict[str, int]) -> str:
+        return ", ".join(f"{r}={n}" for r, n in sorted(counts.items()))
+
+    def hours_line(self) -> str:
+        n = sum(self.hours_failed.values())
+        return f"{n} of {self.hours} hours missing or failed ({self._by_reason(self.hours_failed)})"
+
+    def repos_line(self) -> str:
+        n, total = sum(self.repos_failed.values()), sum(self.repos_failed.values()) + self.repos_mirrored
+        return f"{n} of {total} repositories failed to clone ({self._by_reason(self.repos_failed)})"
+
+    def fatal(self) -> str | None:
+        """The one-line reason the run produced nothing usable, None when some input was usable."""
+        if self.hours and sum(self.hours_failed.values()) >= self.hours:
+            return f"no usable input: {self.hours_line()}"
+        if self.repos_failed and not self.repos_mirrored:
+            return f"no usable input: {self.repos_line()}"
+        return None
+
+    def warnings(self) -> list[str]:
+        """Partial failures, with counts."""
+        out = []
+        if self.hours_failed:
+            out.append(self.hours_line())
+        if self.repos_failed:
+            out.append(self.repos_line())
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "hours": self.hours,
+            "hours_failed": self.hours_failed,
+            "repos_mirrored": self.repos_mirrored,
+            "repos_failed": self.repos_failed,
+        }
+
+
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
-    cfg = corpus_config.resolve_config(args)
+    # Absolute before anything is submitted: workers of a distributed runner have another directory.
+    cfg = corpus_config.absolute_paths(corpus_config.resolve_config(args))
     # Stage progress (hours read, repositories cloned, PRs extracted) is logged at INFO; Beam's own
     # INFO chatter would drown it.
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
@@ -199,12 +266,20 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
         "demo_world": bool(world),
         "beam_args": beam_args,
     }
-    manifest = build_manifest(
-        cfg.to_dict(), inputs, counters(result, FUNNEL), PIPELINE_STAGES, chained=CHAINED_STAGES
-    )
+    funnel_counts = counters(result, FUNNEL)
+    manifest = build_manifest(cfg.to_dict(), inputs, funnel_counts, PIPELINE_STAGES, chained=CHAINED_STAGES)
     manifest["wall_seconds"] = round(seconds, 1)
     manifest["stage_seconds"] = stage_seconds(step_execution_msecs(result))
+    health = InputHealth.from_counters(len(hours), funnel_counts, counters(result, extract_stage.DETAIL))
+    manifest["input"] = health.to_dict()
+    fatal = health.fatal()
+    manifest["input"]["error"] = fatal
     write_text(f"{out}/manifest.json", to_json(manifest))
+    if fatal:  # the counts stay in the manifest; no dataset card, report or shard paths for nothing
+        print(f"swe-corpus corpus: {fatal}; the funnel is in {out}/manifest.json", file=sys.stderr)
+        return 1
+    for warning in health.warnings():
+        log.warning("partial input: %s", warning)
     write_text(f"{out}/README.md", dataset_card(manifest))
     print(f"\nfunnel ({seconds:.1f}s):\n{funnel_table(manifest['funnel'])}")
     print(f"\nshards: {out}/rl_seed/*.parquet  (also pull_requests, rejected, blobs, issues, events)")

@@ -23,6 +23,7 @@ from pipelines.common import (
     run_to_completion,
     table_glob,
 )
+from swe_corpus.clone_cache import DEFAULT_MAX_GB as DEFAULT_GIT_CACHE_MAX_GB
 from swe_corpus.extract import RELEVANT_PREDICTORS, ExtractConfig, ExtractLimits, extract_repo, reject
 from swe_corpus.git_mirror import CLONE_MODES, DEFAULT_URL_TEMPLATE, GitMirror, MirrorConfig
 from swe_corpus.linking import link_commit_messages
@@ -37,6 +38,11 @@ from swe_corpus.relevant import (
 
 log = logging.getLogger(__name__)
 STAGE = "extract"
+DETAIL = "extract_detail"  # counters besides the funnel: mirror tags, repositories mirrored or failed
+# `DETAIL` counters per repository: mirrored, or failed by reason (`repos_failed:<reason>`); the corpus
+# run fails loudly when every repository failed.
+REPOS_MIRRORED = "repos_mirrored"
+REPOS_FAILED = "repos_failed"
 
 
 def relink_commit_messages(row: dict) -> dict:
@@ -68,18 +74,32 @@ class ExtractRepositoryFn(beam.DoFn):
         count(STAGE, "in", len(prs))
         done: set[str | None] = set()
         kept = 0
+        first_reason = None
         try:
             for kind, value in extract_repo(repo, prs, self.config, self.mirror, relink_commit_messages):
                 yield from self.route(kind, value)
                 if kind in ("pull_requests", "rejected"):
                     done.add(value.get("instance_id"))
                     kept += kind == "pull_requests"
+                    first_reason = first_reason or value.get("reason")
             log.info("extract: %s: %d PRs, %d extracted, %d rejected", repo, len(prs), kept, len(prs) - kept)
         except Exception as e:  # a defect must not stop the run: reject what is left of this repository
             log.exception("extraction of %s failed", repo)
             for p in prs:
                 if p.get("instance_id") not in done:
                     yield from self.route("rejected", reject(p, "extract_error", f"{type(e).__name__}: {e}"))
+        finally:
+            # ensure() handed out a complete mirror, or the repository failed (its PRs carry the reason)
+            cache = self.mirror.cache if self.mirror is not None else None
+            mirrored = cache is not None and cache.admitted is not None
+            name = REPOS_MIRRORED if mirrored else f"{REPOS_FAILED}:{first_reason or 'extract_error'}"
+            beam.metrics.Metrics.counter(DETAIL, name).inc()
+            if cache is not None:
+                cache.release()  # the clone cache may evict this mirror from now on
+
+    def teardown(self):
+        if self.mirror is not None:
+            self.mirror.cache.release()
 
     @staticmethod
     def route(kind: str, value):
@@ -94,7 +114,7 @@ class ExtractRepositoryFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput("blobs", (value["blob_sha"], value))
         else:
             name, n = value
-            beam.metrics.Metrics.counter("extract_detail", name).inc(n)
+            beam.metrics.Metrics.counter(DETAIL, name).inc(n)
 
 
 class AnyValue(beam.CombineFn):
@@ -160,6 +180,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-git-output-mb", type=int, default=d.max_git_output_bytes // 2**20)
     parser.add_argument("--max-tree-entries", type=int, default=d.max_tree_entries)
     parser.add_argument("--git-rename-limit", type=int, default=d.rename_limit)
+    parser.add_argument(
+        "--git-cache-max-gb",
+        type=float,
+        default=DEFAULT_GIT_CACHE_MAX_GB,
+        help="clone cache budget; least recently used mirrors evicted, those in use never (0: no limit)",
+    )
     parser.add_argument("--max-files-per-pr", type=int, default=lim.max_files_per_pr)
     parser.add_argument("--max-file-bytes", type=int, default=lim.max_file_bytes)
     parser.add_argument("--refresh", action="store_true", help="fetch again into existing mirrors")
@@ -184,6 +210,7 @@ def config_from_args(args: argparse.Namespace) -> ExtractConfig:
         max_git_output_bytes=args.max_git_output_mb * 2**20,
         max_tree_entries=args.max_tree_entries,
         rename_limit=args.git_rename_limit,
+        cache_max_bytes=int(args.git_cache_max_gb * 2**30),
     )
     return ExtractConfig(
         mirror=mirror,
@@ -232,6 +259,7 @@ def config_from_corpus(section) -> ExtractConfig:
         max_git_output_bytes=section.max_git_output_mb * 2**20,
         max_tree_entries=section.max_tree_entries,
         rename_limit=section.git_rename_limit,
+        cache_max_bytes=int(section.git_cache_max_gb * 2**30),
     )
     return ExtractConfig(
         mirror=mirror,

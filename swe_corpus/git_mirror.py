@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from swe_corpus import procs
+from swe_corpus.clone_cache import DEFAULT_MAX_GB, CloneCache
 from swe_corpus.redaction import redact_text
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class MirrorConfig:
     max_git_output_bytes: int = 256 * 1024**2
     max_tree_entries: int = 1_000_000
     rename_limit: int = 1000
+    cache_max_bytes: int = int(DEFAULT_MAX_GB * 2**30)  # clone cache budget, LRU evicted (0: no limit)
 
     def __post_init__(self):
         if self.clone_mode not in CLONE_MODES:
@@ -210,6 +212,7 @@ class GitMirror:
         self.config = config
         self.cache_root = Path(config.cache_dir).resolve()
         self.transport = transport_of(config.url_template)
+        self.cache = CloneCache(self.cache_root, config.cache_max_bytes)  # held until cache.release()
 
     def url_for(self, repo: str) -> str:
         return self.config.url_template.format(repo=validate_repo(repo))
@@ -231,8 +234,9 @@ class GitMirror:
         url = self.url_for(repo)
         if transport_of(url) != self.transport:
             raise MirrorError("transport_not_allowed", f"url for {repo} changes transport")
+        self.cache.hold(path)  # in use: never evicted until released (waits while it is being evicted)
         if (path / ".swe-corpus-complete").exists() and not self.config.refresh:
-            return path
+            return self.cache.admit(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fresh = not (path / "HEAD").exists()
         if fresh:
@@ -253,7 +257,7 @@ class GitMirror:
                 shutil.rmtree(work, ignore_errors=True)
             raise
         log.info("mirrored %s into %s", redact_text(url), path)
-        return path
+        return self.cache.admit(path)
 
     def _remove_stale_attempts(self, path: Path) -> None:
         """Delete the temp dirs of earlier clones of `path` whose worker was killed (no `finally` ran):
