@@ -55,8 +55,9 @@ def candidate_probability(jaccard: float, bands: int, rows: int) -> float:
 
 # --------------------------------------------------------------------------- documents and shingles
 def dedup_document(pr: dict) -> str:
-    """The text compared for near-duplicates: the problem statement, then the patch."""
-    return f"{pr.get('problem_statement') or ''}\n{pr.get('patch') or ''}"
+    """The text compared for near-duplicates: the problem statement, then the whole change but its tests
+    (a docs-only follow-up of the same issue must not look like the code fix)."""
+    return f"{pr.get('problem_statement') or ''}\n{pr.get('patch') or ''}{pr.get('doc_patch') or ''}"
 
 
 def token_hashes(text: str) -> np.ndarray:
@@ -150,8 +151,10 @@ def band_keys(signature: np.ndarray, bands: int, rows: int) -> list[str]:
 
 
 def patch_fingerprint(pr: dict) -> str | None:
-    """Exact-duplicate key: sha1 of the patch with blob-id `index` lines dropped (None for empty patches)."""
-    text = "\n".join(ln for ln in (pr.get("patch") or "").splitlines() if not ln.startswith("index ")).strip()
+    """Exact-duplicate key: sha1 of the change but its tests (patch + doc_patch) with blob-id `index` lines
+    dropped (None for empty changes)."""
+    change = (pr.get("patch") or "") + (pr.get("doc_patch") or "")
+    text = "\n".join(ln for ln in change.splitlines() if not ln.startswith("index ")).strip()
     return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest() if text else None
 
 

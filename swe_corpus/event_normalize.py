@@ -258,7 +258,9 @@ def _timeline_repo_name(obj: dict, repo: dict) -> str | None:
     for owner in (_str(repo.get("owner")), _str(repo.get("organization"))):
         if owner and name:
             return f"{owner}/{name}"
-    for url in (repo.get("url"), obj.get("url")):
+    # a ForkEvent's own url is the new fork's page, not the forked repository's
+    urls = (repo.get("url"),) if obj.get("type") == "ForkEvent" else (repo.get("url"), obj.get("url"))
+    for url in urls:
         if found := _url_parts(url)[0]:
             return found
     base = _d(_d(_d(_d(obj.get("payload")).get("pull_request")).get("base")).get("repo"))
@@ -416,16 +418,25 @@ def normalize_event(obj: dict, source_file: str, line_number: int | None) -> dic
     row["line_number"] = line_number
     payload = _d(obj.get("payload"))
     _payload_fields(row, etype, payload, obj, era)
-    if row["number"] is None and etype != "ForkEvent" and (huge := _huge_number(payload)) is not None:
+    number = row["number"]
+    if number is not None and not -_INT64_MAX <= number <= _INT64_MAX:  # taken from a url unchecked
+        huge = number
+    else:
+        huge = _huge_number(payload, obj) if number is None and etype != "ForkEvent" else None
+    if huge is not None:
         raise UnusableEvent("number_out_of_range", f"{etype}: number {str(huge)[:40]} is beyond int64")
     return row
 
 
-def _huge_number(payload: dict) -> int | None:
+def _huge_number(payload: dict, obj: dict) -> int | float | None:
     """A PR or issue number that no int64 column can hold (the row's number is then null): such a PR
-    cannot be assembled, so the event is rejected rather than silently unattributed."""
-    for holder in (payload, _d(payload.get("pull_request")), _d(payload.get("issue"))):
-        n = holder.get("number")
+    cannot be assembled, so the event is rejected rather than silently unattributed. Numbers past 2**64
+    reach here as floats (the lenient JSON parse), and a Timeline event's number comes from its url."""
+    numbers = [h.get("number") for h in (payload, _d(payload.get("pull_request")), _d(payload.get("issue")))]
+    numbers.append(_url_parts(obj.get("url"))[1])
+    for n in numbers:
         if n.__class__ is int and not -_INT64_MAX <= n <= _INT64_MAX:
+            return n
+        if n.__class__ is float and n == n and abs(n) > _INT64_MAX:  # n == n: not NaN
             return n
     return None

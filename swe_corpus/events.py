@@ -436,6 +436,7 @@ def iter_event_batches(
     parser = _HourParser(source_file, stats)
     stats.files += 1
     objects_before, bytes_out_before = stats.objects, stats.bytes_out
+    rejected_before = sum(stats.rejected_by_reason.values())  # the bounds are per file, stats may be shared
     line_number, rest = 0, b""
     try:
         try:
@@ -457,7 +458,7 @@ def iter_event_batches(
                     yield _drain(parser, batch_size)
                 if len(parser.rejected) >= batch_size:
                     yield _drain_rejected(parser)
-                _check_bounds(stats, line_number, max_lines, max_rejections)
+                _check_bounds(stats, line_number, max_lines, max_rejections + rejected_before)
         except StreamBreak as brk:
             _record_break(parser, brk, rest, line_number + 1)
             rest = b""

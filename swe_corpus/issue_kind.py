@@ -3,12 +3,15 @@
 SWE-RL's seeds are issues that ask for a code change. Every issue here is already linked from a merged PR
 that changed code, so the prior is strongly "a task": the rule looks for evidence and explains itself.
 Order (first match decides; `IssueKind.reason` names it):
-1. labels, where maintainers triaged the issue: bug-like, then feature-like, then other-like labels;
+1. labels, where maintainers triaged the issue, read as words: a label saying it is no task ("not a bug",
+   "wontfix", "invalid", "duplicate") -> other; then bug-like, feature-like, other-like (question,
+   discussion, documentation, support) labels;
 2. failure vocabulary in the title (error, crash, "doesn't work", "no longer", wrong, inconsistent...): bug;
 3. a meta title (tracking issue, roadmap, release planning, RFC, discussion): other;
-4. a feature tag opening the title (`[ENH]`, `feat:`): feature;
-5. a question or support title (how do I, is it possible, [question]) whose body reports no failure
-   (traceback, exception, error, crash): other;
+4. a feature tag opening the title (`[ENH]`, `feat:`), or a request phrased as a question ("Can we have
+   ...", "Would it be possible ...", "Is there a way to ...", "Support for ...?"): feature;
+5. a question or support title (how do I, what is, where is, [question]) whose body reports no failure
+   (the failure vocabulary of rule 2): other;
 6. request vocabulary in the title (add, allow, support, should, expose, improve...): feature;
 7. failure, then request vocabulary in the body;
 8. documentation-only wording in the title (typo in docs, update README): other;
@@ -25,12 +28,19 @@ from typing import NamedTuple
 
 KINDS = ("bug", "feature", "other")
 
-BUG_LABELS = re.compile(r"bug|defect|regression|crash|error|fix|broken|i-crash", re.IGNORECASE)
+# Labels are read as words: "prefix" is no fix, "Windows support" no support request, and a label that
+# says the issue is not a task ("not a bug", "wontfix") wins over the words it contains.
+NOT_TASK_LABELS = re.compile(
+    r"\b(not[ -]a[ -]bug|wontfix|won'?t[ -]fix|works?[ -]as[ -](intended|designed|expected)|invalid|duplicate"
+    r"|spam|off[ -]topic)\b",
+    re.IGNORECASE,
+)
+BUG_LABELS = re.compile(r"\b(bug|defect|regression|crash|broken|error)|\bi-crash", re.IGNORECASE)
 FEATURE_LABELS = re.compile(
-    r"enhancement|feature|improvement|request|proposal|refactor|rfe|suggestion|performance", re.IGNORECASE
+    r"\b(enhancement|feature|improvement|request|proposal|refactor|rfe|suggestion|performance)", re.IGNORECASE
 )
 OTHER_LABELS = re.compile(
-    r"question|support|discussion|duplicate|invalid|wontfix|won't fix|documentation|docs|need more info",
+    r"\b(question|discussion|documentation|needs? more info)\b|^((type|kind)\s*[:/]\s*)?(support|docs?|help)$",
     re.IGNORECASE,
 )
 BUG_TEXT = re.compile(
@@ -53,9 +63,14 @@ FEATURE_TEXT = re.compile(
     re.IGNORECASE,
 )
 QUESTION_TITLE = re.compile(
-    r"^\s*(\[(question|help|support|q)\]|(question|help|support)\s*:|how (do|can|should|to)|is it possible|is there (a|any) way"
-    r"|can (i|we|you|someone)|what('s| is| are)|where (is|are|can)|which|any (way|idea))\b"
-    r"|\?\s*$",
+    r"^\s*(\[(question|help|support|q)\]|(question|help|support)\s*:|how (do|can|should|to)"
+    r"|what('s| is| are)|where (is|are|can)|which)\b",
+    re.IGNORECASE,
+)
+# A request phrased as a question ("Can we have a --dry-run flag?", "Support for Python 3.12?").
+REQUEST_QUESTION_TITLE = re.compile(
+    r"^\s*(can (we|you|i) (have|add|get|support|make|use|set|configure|disable|enable)|would it be possible"
+    r"|is it possible to|is there (a|any) way to|could (we|you)|any (plans?|chance)|support for)\b",
     re.IGNORECASE,
 )
 META_TITLE = re.compile(
@@ -65,10 +80,6 @@ META_TITLE = re.compile(
 )
 FEATURE_TAG_TITLE = re.compile(
     r"^\s*(\[(enh|enhancement|feat|feature|rfe|mnt)\]|(enh|feat|feature)\s*:)", re.IGNORECASE
-)
-STRONG_BUG_TEXT = re.compile(
-    r"\b(traceback|exceptions?|errors?|crash(es|ed|ing)?|fail(s|ed|ing|ure)?|segfaults?|panics?|bug)\b",
-    re.IGNORECASE,
 )
 DOCS_TITLE = re.compile(
     r"^\s*(\[?docs?\]?:|typos?\b)|\b(typos?|spelling|readme|documentation|docstrings?|docs)\b", re.IGNORECASE
@@ -87,7 +98,13 @@ def _cue(pattern: re.Pattern, text: str) -> str | None:
 
 def classify_issue(title: str | None, body: str | None, labels: list[str] | None = None) -> IssueKind:
     """Kind and reason of one issue (module docstring for the order of the rules)."""
-    for pattern, kind in ((BUG_LABELS, "bug"), (FEATURE_LABELS, "feature"), (OTHER_LABELS, "other")):
+    label_rules = (
+        (NOT_TASK_LABELS, "other"),
+        (BUG_LABELS, "bug"),
+        (FEATURE_LABELS, "feature"),
+        (OTHER_LABELS, "other"),
+    )
+    for pattern, kind in label_rules:
         for label in labels or []:
             if pattern.search(label):
                 return IssueKind(kind, f"label:{label[:40]}")
@@ -98,8 +115,10 @@ def classify_issue(title: str | None, body: str | None, labels: list[str] | None
         return IssueKind("other", "meta_title")
     if cue := _cue(FEATURE_TAG_TITLE, title):
         return IssueKind("feature", f"title:feature '{cue.strip()}'")
+    if cue := _cue(REQUEST_QUESTION_TITLE, title):
+        return IssueKind("feature", f"title:feature '{cue.strip()}'")
     body_bug = _cue(BUG_TEXT, body)
-    if QUESTION_TITLE.search(title) and not STRONG_BUG_TEXT.search(body):
+    if QUESTION_TITLE.search(title) and not body_bug:
         return IssueKind("other", "question_title")
     if cue := _cue(FEATURE_TEXT, title):
         return IssueKind("feature", f"title:feature '{cue}'")

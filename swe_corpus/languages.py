@@ -130,50 +130,59 @@ PROGRAMMING_LANGUAGES = frozenset(
 # Test files by path structure (docs/extract.md, "Test files"): SWE-bench's gold patches follow path
 # components and file-name patterns, not its collector's substring rule (`src/_pytest/`, `randtest.py` and
 # `ext/doctest.py` are code).
-# Test-support packages (`sympy/testing/`, `django/test/`, `numpy/testing/`) are tests too, as in the gold patches.
+# Test-support packages (`sympy/testing/`, `django/test/`, `numpy/testing/`) are tests too, as in the gold
+# patches. Directory names are compared lower-cased (Pillow's `Tests/`).
 TEST_DIRS = frozenset(
     {
         "test",
         "tests",
         "testing",
         "__tests__",
-        "spec",
-        "specs",
+        "__mocks__",
         "e2e",
         "testdata",
         "test_data",
         "test-data",
         "__snapshots__",
+        "unittests",
+        "unit_tests",
+        "unit-tests",
+        "integration_tests",
+        "integration-tests",
+        "testsuite",
+        "test-suite",
+        "idle_test",
     }
 )
+# `spec/` holds RSpec and Jasmine specs, but elsewhere it is code (rustc's `rustc_target/src/spec/`).
+SPEC_DIRS = frozenset({"spec", "specs"})
+SPEC_LANGUAGES = frozenset({"Ruby", "JavaScript", "TypeScript"})
+# Source sets and projects named for their tests: Gradle's `androidTest/`, `integrationTest/`,
+# `commonTest/`; .NET's `Foo.Tests/`, `Foo.UnitTests/`; SwiftPM's `Tests/FooTests/`.
+TEST_DIR_RE = re.compile(r".*[a-z0-9](Test|Tests)|.+[._-](Tests?|UnitTests?|tests?|unittests?)")
+# Main source sets: a file name there is not a test whatever it says (JUnit's own `Test.java`).
+MAIN_SOURCE_RE = re.compile(r"(^|/)src/(main|commonMain|jvmMain|androidMain)/")
 TEST_FILE_RE = re.compile(
-    r"^(test_.*\.pyi?|.*_tests?\.py|tests?\.py|conftest\.py"  # pytest / unittest / Django's tests.py
+    r"^(test_.*\.pyi?|.*_tests?\.py|tests\.py|conftest\.py"  # pytest / unittest / Django's tests.py
     r"|.*_test\.go"
-    r"|.*(Test|Tests|TestCase|IT)\.(java|kt|kts|scala|groovy)|.*Spec\.(scala|groovy|kt)"
+    r"|.*(Test|Tests|TestCase|IT)\.(java|kt|kts|scala|groovy)|.*Spec\.(scala|groovy)"
     r"|.*[._-](test|spec)\.[cm]?[jt]sx?"  # foo.test.ts, foo.spec.js, foo-test.js
     r"|.*_(spec|test)\.rb|test_.*\.rb"
-    r"|.*Tests?\.(cs|fs|vb|swift|m|mm)"
-    r"|.*_(test|unittest)\.(c|cc|cpp|cxx|rs|exs|ex|erl|dart|php)|test_.*\.(c|cc|cpp)|.*Test\.php"
+    r"|.*Tests?\.(cs|fs|vb|swift|m|mm|c|cc|cpp|cxx|h|hpp)"  # .NET, XCTest, LLVM's APIntTest.cpp
+    r"|.*_(test|unittest)\.(c|cc|cpp|cxx|rs|exs|ex|erl|dart|php)|test_.*\.(c|cc|cpp)|.*Test\.php|tests\.rs"
     r"|.*_spec\.lua|.*_test\.lua|test-.*\.(el|sh|bash)|.*\.bats)$"
 )
 # Documentation: SWE-bench's gold patches leave it out (changelog entries, AUTHORS, release notes, docs
 # pages), so it goes to `doc_patch`, not `patch`. A test file is a test first (tests/roots/*/index.rst).
+# Code under a nested `doc/` is code (Go's `src/go/doc/`, cobra's `doc/` package); at the top of a
+# repository it belongs to the documentation build (`docs/conf.py`).
 DOC_DIRS = frozenset({"doc", "docs", "documentation"})
-# Changelog fragments (towncrier's `changes/123.bugfix`): only at the top of a repository and not for code,
-# since these names are as likely code (a Django `news` app).
-TOP_DOC_DIRS = frozenset(
-    {
-        "changelog",
-        "changelog.d",
-        "changelogs",
-        "changes",
-        "newsfragments",
-        "news",
-        "release-notes",
-        "releasenotes",
-        "whatsnew",
-    }
+# Changelog fragments (towncrier's `newsfragments/123.bugfix`), never code: these names anywhere...
+FRAGMENT_DIRS = frozenset(
+    {"newsfragments", "changelog.d", ".changelog", "changelogs", "release-notes", "releasenotes"}
 )
+# ...and these only at the top of a repository, since nested they are as likely an app (`news/`).
+TOP_DOC_DIRS = frozenset({"changelog", "changes", "news", "whatsnew"})
 PROSE_LANGUAGES = frozenset({"Markdown", "reStructuredText"})
 PROSE_NAMES = frozenset(
     {
@@ -223,7 +232,7 @@ LOCK_FILES = frozenset(
     }
 )
 GENERATED_RE = re.compile(
-    r"(^|/)(vendor|third_party|node_modules|dist|site-packages|__generated__|generated)/"
+    r"(^|/)(vendor|third_party|node_modules|site-packages|__generated__|generated)/"
     r"|\.min\.(js|css)$|\.bundle\.js$|_pb2(_grpc)?\.pyi?$|\.pb(\.gw)?\.go$|\.pb\.(cc|h)$|_generated\.go$"
     r"|\.designer\.cs$|\.g\.(cs|dart)$|\.freezed\.dart$"
 )
@@ -246,24 +255,39 @@ def is_test_path(path: str) -> bool:
     """A test file by path structure: a test directory component or a test file name (module comment)."""
     directories = path.split("/")
     name = directories.pop()
-    if TEST_FILE_RE.match(name):
+    if TEST_FILE_RE.match(name) and not MAIN_SOURCE_RE.search(path):
         return True
-    return any(d in TEST_DIRS for d in directories)
+    lowered = [d.lower() for d in directories]
+    if any(d in TEST_DIRS for d in lowered) or any(TEST_DIR_RE.fullmatch(d) for d in directories):
+        return True
+    if any(d in SPEC_DIRS for d in lowered):
+        language = language_of(name)
+        return language in SPEC_LANGUAGES or language not in PROGRAMMING_LANGUAGES
+    return False
 
 
 def is_doc_path(path: str) -> bool:
-    """Documentation, not code or tests: under a docs/changelog directory, Markdown or reStructuredText, or
-    a prose file by name (AUTHORS, .mailmap, CHANGES.txt, ChangeLog; not requirements.txt)."""
+    """Documentation, not code or tests: Markdown or reStructuredText; anything under a top-level
+    docs/changelog directory, and what is not code under a nested `doc/` or a fragments directory; a prose
+    file by name (AUTHORS, .mailmap, CHANGES.txt, ChangeLog, LICENSE-MIT; not requirements.txt)."""
     if is_test_path(path):
         return False
-    directories = path.split("/")
-    name = directories.pop()
-    if any(d.lower() in DOC_DIRS for d in directories) or language_of(name) in PROSE_LANGUAGES:
+    directories = [d.lower() for d in path.split("/")]
+    name = path.rsplit("/", 1)[-1]
+    directories.pop()
+    code = is_programming_file(name)
+    if language_of(name) in PROSE_LANGUAGES:
         return True
-    if directories and directories[0].lower() in TOP_DOC_DIRS and not is_programming_file(name):
+    if directories and directories[0] in DOC_DIRS:
+        return True
+    if not code and any(d in DOC_DIRS or d in FRAGMENT_DIRS for d in directories):
+        return True
+    if not code and directories and directories[0] in TOP_DOC_DIRS:
         return True
     stem, ext = posixpath.splitext(name)
-    return ext.lower() in PROSE_EXTENSIONS and stem.lower() in PROSE_NAMES
+    stem = stem.lower()
+    prose_name = stem in PROSE_NAMES or stem.split("-", 1)[0] in ("license", "licence", "copying")
+    return ext.lower() in PROSE_EXTENSIONS and prose_name
 
 
 def is_code_file(path: str) -> bool:

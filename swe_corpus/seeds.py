@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from swe_corpus.issue_kind import IssueKind, classify_issue, combine
-from swe_corpus.languages import is_code_file
+from swe_corpus.languages import is_code_file, is_doc_path
 
 STAGE = "rl_seed"
 
@@ -44,8 +44,15 @@ def pr_issue_kind(pr: dict) -> IssueKind | None:
 
 
 def is_code_change(changed: dict) -> bool:
-    """A changed file the seed shows and asks for: a non-test, non-binary code file (`is_code_file`)."""
-    return is_code_file(changed["path"]) and not changed.get("is_test") and not changed.get("binary")
+    """A changed file the seed shows and asks for: a code file (`is_code_file`) of the `patch`, i.e. neither
+    a test nor documentation (`docs/conf.py` is in `doc_patch`), and not binary."""
+    path = changed["path"]
+    return (
+        is_code_file(path)
+        and not is_doc_path(path)
+        and not changed.get("is_test")
+        and not changed.get("binary")
+    )
 
 
 def code_files(pr: dict) -> list[dict]:

@@ -57,3 +57,13 @@ def test_bombs_stop_at_their_bounds_and_are_counted(tmp_path):
     assert [r["reason"] for r in bomb] == ["hour_too_many_lines"] and not funnel.get("ingest:kept")
     rejects = sum(v for k, v in funnel.items() if k.startswith("ingest:rejected:"))
     assert funnel["ingest:in"] == funnel["ingest:skipped_type"] + rejects  # every record accounted for
+
+
+def test_the_rejection_bound_is_per_file_when_stats_are_shared():
+    """One ParseStats over several files (benches, notebooks): earlier files' rejections do not count."""
+    stats = ParseStats()
+    for name in ("a.json.gz", "b.json.gz"):
+        data = gzip.compress(JUNK * 80)
+        batches = list(iter_event_batches(io.BytesIO(data), name, 1000, stats, max_rejections=100))
+        reasons = [r["reason"] for _, rows in batches for r in rows]
+        assert reasons == ["not_json"] * 80, name  # 80 per file, under the bound of 100 each time

@@ -327,7 +327,8 @@ def test_value_arrow_refuses_is_rejected_not_a_crash(monkeypatch):
     import swe_corpus.event_normalize as normalizer
 
     monkeypatch.setattr(normalizer, "_int", lambda value: value)  # let an out-of-range int reach Arrow
-    big = line(1).replace(b'"number":1', b'"number":' + str(2**70).encode())
+    big = line(1).replace(b'"id":7,', b'"id":' + str(2**70).encode() + b",")  # the repository id
+    assert big != line(1)
     table, rejected, stats = parse(gz([line(0), big, line(2)]))
     assert table.column("number").to_pylist() == [0, 2]
     assert [(r["reason"], r["line_number"]) for r in rejected] == [("malformed_event", 2)]
@@ -506,3 +507,31 @@ def test_an_hour_without_events_is_a_rejection_not_an_empty_hour(data):
     assert table.num_rows == 0
     assert [(r["reason"], r["source_file"]) for r in rejected] == [("empty_hour", "test.json.gz")]
     assert stats.objects == 1 and stats.rejected_by_reason == {"empty_hour": 1}
+
+
+def test_numbers_past_int64_on_every_path_are_rejections():
+    """Past 2**64 the lenient parse gives a float; a Timeline event's number comes from its url."""
+    no_id = event(1)
+    del no_id["id"]  # no id: the event goes through the full JSON parse, not the fast path
+    past_u64 = orjson.dumps(no_id).replace(b'"number":1', b'"number":' + str(2**64 + 5).encode())
+    timeline = json.loads((DATA / "timeline-org-2013-shape.jsonl").read_text().splitlines()[1])
+    assert timeline["type"] == "IssueCommentEvent"  # its payload holds ids only: the number is the url's
+    timeline["url"] = timeline["url"].replace("/issues/500", "/issues/" + str(2**63))
+    table, rejected, _ = parse(gz([line(0), past_u64, orjson.dumps(timeline)]))
+    assert table.column("number").to_pylist() == [0]
+    assert [(r["reason"], r["line_number"]) for r in rejected] == [
+        ("number_out_of_range", 2),
+        ("number_out_of_range", 3),
+    ]
+
+
+def test_a_timeline_fork_of_an_organisation_repository_keeps_the_forked_name():
+    fork = json.loads((DATA / "timeline-org-2013-shape.jsonl").read_text().splitlines()[0])
+    fork["type"], fork["payload"] = "ForkEvent", {}
+    fork["repository"].pop("organization")
+    fork["url"] = "https://github.com/bob/Services.bundle"  # the new fork's page
+    table, rejected, _ = parse(gz([orjson.dumps(fork)]))
+    assert table.num_rows == 0  # no field names the forked repository whole: rejected, not misnamed
+    assert [(r["reason"], r["detail"]) for r in rejected] == [
+        ("malformed_event", "ForkEvent: no repository name")
+    ]

@@ -51,7 +51,22 @@ GOLD = Path(__file__).parent / "data" / "swebench-gold-paths.tsv"
         ("src/main/java/com/acme/Parser.java", False),
         ("src/test/java/com/acme/ParserTest.java", True),
         ("core/src/main/java/com/acme/Attestation.java", False),
-        ("app/src/main/kotlin/LatestTests.kt", True),
+        ("app/src/main/kotlin/LatestTests.kt", False),  # a main source set: not a test, whatever its name
+        ("src/main/java/org/junit/Test.java", False),
+        ("app/src/androidTest/java/com/acme/LoginTest.java", True),
+        ("lib/src/commonTest/kotlin/Parser.kt", True),
+        ("src/Acme.UnitTests/Helpers/Fixture.cs", True),
+        ("Tests/FooTests/Mocks/MockClient.swift", True),
+        ("Tests/helper.py", True),  # Pillow
+        ("unittests/ADT/APIntTest.cpp", True),  # LLVM
+        ("gcc/testsuite/gcc.dg/pr123.c", True),
+        ("src/components/__mocks__/api.ts", True),
+        ("src/lexer/tests.rs", True),
+        ("Lib/idlelib/idle_test/test_run.py", True),
+        ("compiler/rustc_target/src/spec/mod.rs", False),  # spec/ holds code outside Ruby and JS
+        ("spec/fixtures/users.json", True),
+        ("src/main/kotlin/com/squareup/kotlinpoet/TypeSpec.kt", False),
+        ("django/core/management/commands/test.py", False),
         ("src/main/java/com/acme/ContestEntry.java", False),
         # TypeScript / JavaScript
         ("src/components/Button.tsx", False),
@@ -111,6 +126,7 @@ def test_agrees_with_every_swebench_gold_patch():
         ("vendor/github.com/pkg/errors/errors.go", False),
         ("node_modules/left-pad/index.js", False),
         ("third_party/zlib/inflate.c", False),
+        ("src/cmd/dist/build.go", True),
     ],
 )
 def test_code_context_files(path, code):
@@ -134,6 +150,12 @@ def test_code_context_files(path, code):
         ("setup.cfg", False),
         ("news/models.py", False),
         ("changes/1234.bugfix", True),
+        ("src/twisted/newsfragments/12345.bugfix", True),
+        (".changelog/12345.txt", True),
+        ("LICENSE-MIT", True),
+        ("src/go/doc/reader.go", False),  # a nested doc/ package is code
+        ("doc/md_docs.go", True),  # the top-level docs build
+        ("docs/models.py", True),
         ("apps/news/models.py", False),
         ("src/changes/diff.py", False),
         ("tests/roots/test-root/index.rst", False),  # a test fixture: test_patch

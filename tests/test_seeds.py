@@ -73,6 +73,7 @@ def test_prose_and_lock_files_are_in_the_patch_but_never_context_or_budget():
         "CHANGES.rst": (changelog, "* fixed f(None)\n" + changelog),
         "package-lock.json": ("{}\n", '{"lockfileVersion": 3}\n'),
         "web/app.min.js": ("var a=1;\n", "var a=2;\n"),
+        "docs/conf.py": ("version = '1.0'\n", "version = '1.1'\n"),  # code of the docs build: doc_patch
     }
     langs = {"CHANGES.rst": "reStructuredText", "package-lock.json": "JSON", "web/app.min.js": "JavaScript"}
     pr = make_pr(files=files, languages=langs)
