@@ -39,6 +39,20 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
         False,
     ),
 }
+USER_HELP = """\
+SWE-RL training data from the public record: GH Archive events + git clones -> merged pull requests with
+their linked issues, code context and oracle patch -> filtered, near-deduplicated, decontaminated
+Parquet shards (query them with DuckDB) -> GRPO training with TRL."""
+USER_EPILOG = """\
+examples:
+  swe-corpus corpus --out out                          # the offline demo world, every stage
+  swe-corpus corpus --hours 2024-05-06 --out out/may6  # one real day from data.gharchive.org
+  swe-corpus stats --out out                           # funnel, languages, repositories
+  swe-corpus query --out out "select * from rl_seed limit 5"
+  swe-corpus COMMAND --help                            # a command's options
+
+Options also live in corpus.toml (--config); Beam options (--runner, --direct_num_workers...) pass
+through to Beam. Docs: README.md and docs/ in the repository."""
 # commands of the trainer: `make corpus` installs the data pipeline only
 TRAINER_COMMANDS = ("train", "evaluate", "export-prompts")
 # Beam's import-time notes about optional Google Cloud clients: on every command, and nothing to act on
@@ -103,8 +117,13 @@ PATH_ARGS = {
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="swe-corpus", description=__doc__.splitlines()[0])
-    parser.add_argument("--log-level", default="INFO")
+    parser = argparse.ArgumentParser(
+        prog="swe-corpus",
+        description=USER_HELP,
+        epilog=USER_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO (default), WARNING or ERROR")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_module, help_text, _passthrough) in COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)

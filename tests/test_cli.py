@@ -50,3 +50,10 @@ def test_a_config_error_is_one_line_and_exit_2(tmp_path):
     assert proc.stderr.strip().splitlines() == [
         f"swe-corpus corpus: {bad}: unknown option 'relevant_kk' in [extract] (did you mean 'relevant_k'?)"
     ]
+
+
+def test_help_is_written_for_users():
+    proc = run_cli("--help")
+    assert proc.returncode == 0
+    assert "GH Archive events + git clones" in proc.stdout and "swe-corpus corpus --out out" in proc.stdout
+    assert "subcommand lives in its stage module" not in proc.stdout  # the developer docstring
