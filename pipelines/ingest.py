@@ -36,6 +36,8 @@ from pipelines.common import (
     run_to_completion,
 )
 from schemas.tables import EVENTS, REJECTED
+from swe_corpus.config import add_config_arguments, resolve_config, section_options
+from swe_corpus.errors import ConfigError
 from swe_corpus.events import (
     MAX_LINES_PER_HOUR,
     MAX_REJECTIONS_PER_HOUR,
@@ -319,69 +321,37 @@ class WriteHourShards(IngestEvents):
 
 # --------------------------------------------------------------------------- CLI
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--hours",
-        required=True,
-        help="Hours to read: 2015-01-01-0..2015-01-01-23, 2015-01-01-5, 2015-01-01 (whole day), comma-separated.",
-    )
-    parser.add_argument(
-        "--gharchive-url",
-        default=DEFAULT_BASE_URL,
-        help="Archive base: https URL (downloaded into --cache-dir), file:// URL, local dir or gs:// path.",
-    )
+    """`--out`, then every `[ingest]` option of corpus.toml under the corpus command's names."""
     parser.add_argument("--out", required=True, help="Output directory: writes OUT/events and OUT/rejected.")
-    parser.add_argument("--cache-dir", default=DEFAULT_CACHE_DIR, help="Download cache for http(s) bases.")
-    parser.add_argument("--batch-size", type=int, default=8192, help="Events per Arrow batch.")
-    parser.add_argument("--max-attempts", type=int, default=6, help="HTTP attempts per hour (retries + 1).")
-    parser.add_argument("--backoff", type=float, default=1.0, help="First retry delay in seconds (doubles).")
-    parser.add_argument(
-        "--download-max-mb",
-        type=int,
-        default=Downloader.max_bytes >> 20,
-        help="Bigger hours: download_too_large.",
-    )
-    parser.add_argument(
-        "--download-deadline",
-        type=float,
-        default=Downloader.deadline_s,
-        help="Seconds per hour file, retries included.",
-    )
-    parser.add_argument(
-        "--download-max-retry-after",
-        type=float,
-        default=Downloader.max_retry_after_s,
-        help="Longest Retry-After honoured (seconds).",
-    )
-    parser.add_argument(
-        "--max-lines-per-hour", type=int, default=MAX_LINES_PER_HOUR, help="Beyond: hour_too_many_lines."
-    )
-    parser.add_argument(
-        "--max-rejections-per-hour",
-        type=int,
-        default=MAX_REJECTIONS_PER_HOUR,
-        help="Beyond: hour_too_many_rejections.",
-    )
+    add_config_arguments(parser, only=section_options("ingest"))
+
+
+def ingest_options(section) -> dict:
+    """The `[ingest]` section of corpus.toml -> the arguments of `IngestEvents` / `WriteHourShards` (one
+    mapping for the corpus command and this one)."""
+    return {
+        "gharchive_url": section.gharchive_url,
+        "cache_dir": section.cache_dir,
+        "batch_size": section.batch_size,
+        "max_attempts": section.download_max_attempts,
+        "backoff_s": section.download_backoff_s,
+        "download_max_mb": section.download_max_mb,
+        "download_deadline_s": section.download_deadline_s,
+        "download_max_retry_after_s": section.download_max_retry_after_s,
+        "max_lines_per_hour": section.max_lines_per_hour,
+        "max_rejections_per_hour": section.max_rejections_per_hour,
+    }
 
 
 def build(pipeline: beam.Pipeline, args: argparse.Namespace):
     """Hours -> OUT/events/<hour>.parquet and OUT/rejected/<hour>.parquet (one of each per hour)."""
-    write = WriteHourShards(
-        args.out,
-        args.gharchive_url,
-        args.cache_dir,
-        args.batch_size,
-        args.max_attempts,
-        args.backoff,
-        args.download_max_mb,
-        args.download_deadline,
-        args.download_max_retry_after,
-        args.max_lines_per_hour,
-        args.max_rejections_per_hour,
-    )
+    section = resolve_config(args).ingest
+    if not section.hours:
+        raise ConfigError("[ingest] hours: the ingest command needs hours (--hours or corpus.toml)")
     return (
         pipeline
-        | "Hours" >> beam.Create(parse_hours(args.hours), reshuffle=False)  # WriteHourShards spreads them
-        | "Ingest" >> write
+        | "Hours" >> beam.Create(parse_hours(section.hours), reshuffle=False)  # WriteHourShards spreads them
+        | "Ingest" >> WriteHourShards(args.out, **ingest_options(section))
     )
 
 

@@ -39,9 +39,9 @@ from pipelines.common import (
 )
 from schemas.tables import EVENTS, ISSUES, PULL_REQUESTS, REJECTED
 from swe_corpus import pull_requests as prs
+from swe_corpus.config import add_config_arguments, resolve_config, section_options
 from swe_corpus.github_api import (
     DEFAULT_API_URL,
-    DEFAULT_CACHE_DIR,
     DEFAULT_MAX_CONCURRENCY,
     TOKEN_ENV,
     ClientConfig,
@@ -417,41 +417,10 @@ class _Batched(beam.PTransform):
 
 # --------------------------------------------------------------------------- CLI
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--events", required=True, help="Ingest output dir (reads DIR/events/*.parquet).")
-    parser.add_argument("--out", required=True, help="Writes OUT/pull_requests, OUT/issues, OUT/rejected.")
-    parser.add_argument("--keep-unmerged", action="store_true", help="Keep PRs not merged in the window.")
-    parser.add_argument(
-        "--hydrate",
-        action="store_true",
-        help="Fetch missing PR/issue text from the GitHub REST API (GITHUB_TOKEN).",
-    )
-    parser.add_argument(
-        "--github-api-url", default=DEFAULT_API_URL, help="API base (GitHub Enterprise: https://HOST/api/v3)."
-    )
-    parser.add_argument(
-        "--api-cache-dir", default=DEFAULT_CACHE_DIR, help="On-disk ETag cache of API responses."
-    )
-    parser.add_argument(
-        "--api-concurrency",
-        type=int,
-        default=DEFAULT_MAX_CONCURRENCY,
-        help="Concurrent API requests per worker process (all hydrating steps share one client).",
-    )
-    parser.add_argument(
-        "--api-max-wait",
-        type=float,
-        default=ClientConfig.max_wait_s,
-        help="Longest rate-limit wait (s); a longer one rejects the PR/issue (api_rate_limited).",
-    )
-    parser.add_argument(
-        "--api-max-pages", type=int, default=ClientConfig.max_pages, help="Comment pages per issue."
-    )
-    parser.add_argument(
-        "--api-max-response-mb",
-        type=int,
-        default=ClientConfig.max_response_bytes >> 20,
-        help="Largest API answer.",
-    )
+    """The stage's inputs, then every `[prs]` option of corpus.toml under the corpus command's names."""
+    parser.add_argument("--events", required=True, help="ingest output DIR (reads DIR/events/*.parquet)")
+    parser.add_argument("--out", required=True, help="output DIR: pull_requests, issues, rejected")
+    add_config_arguments(parser, only=section_options("prs"))
 
 
 def events_glob(events_dir: str) -> str:
@@ -466,16 +435,8 @@ def events_glob(events_dir: str) -> str:
 
 
 def config_from_args(args: argparse.Namespace) -> PrsConfig:
-    return PrsConfig(
-        keep_unmerged=args.keep_unmerged,
-        hydrate=args.hydrate,
-        github_api_url=args.github_api_url,
-        api_cache_dir=args.api_cache_dir,
-        api_concurrency=args.api_concurrency,
-        api_max_wait_s=args.api_max_wait,
-        api_max_pages=args.api_max_pages,
-        api_max_response_mb=args.api_max_response_mb,
-    )
+    """Defaults < corpus.toml (`--config`) < flags, mapped as the corpus command maps its section."""
+    return config_from_corpus(resolve_config(args).prs)
 
 
 def config_from_corpus(cfg) -> PrsConfig:

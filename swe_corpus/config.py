@@ -35,7 +35,7 @@ from swe_corpus.github_api import DEFAULT_API_URL, DEFAULT_MAX_CONCURRENCY, Clie
 from swe_corpus.github_api import DEFAULT_CACHE_DIR as DEFAULT_API_CACHE_DIR
 from swe_corpus.paths import absolute_location
 from swe_corpus.redaction import redact_url
-from swe_corpus.relevant import DEFAULT_BUDGET_BYTES, DEFAULT_K
+from swe_corpus.relevant import DEFAULT_BUDGET_BYTES, DEFAULT_K, DEFAULT_LLM_TIMEOUT_S
 from swe_corpus.seeds import SeedConfig
 
 DEFAULT_CONFIG_FILE = "corpus.toml"
@@ -68,6 +68,9 @@ class IngestConfig:
     cache_dir: str = opt(
         DEFAULT_CACHE_DIR, "Downloaded hours are kept here and never downloaded twice.", path="dir"
     )
+    batch_size: int = opt(8192, "Events per Arrow batch (and rejections per written row group).")
+    download_max_attempts: int = opt(Downloader.max_attempts, "HTTP attempts per hour file (retries + 1).")
+    download_backoff_s: float = opt(Downloader.backoff_s, "First retry delay in seconds (doubles each time).")
     download_max_mb: int = opt(
         Downloader.max_bytes >> 20, "An hour file larger than this is not downloaded (download_too_large)."
     )
@@ -180,6 +183,8 @@ class ExtractConfig:
         "", "OpenAI-compatible base URL for relevant_predictor = llm, e.g. http://127.0.0.1:8000/v1."
     )
     llm_model: str = opt("", "Model name sent to the llm endpoint.")
+    llm_timeout_s: float = opt(DEFAULT_LLM_TIMEOUT_S, "Seconds per llm request (then the local predictor).")
+    refresh_mirrors: bool = opt(False, "Fetch again into mirrors already in the clone cache.")
 
 
 @dataclass
@@ -407,6 +412,11 @@ def load_config(path: str | Path | None = None) -> CorpusConfig:
 
 
 # ------------------------------------------------------------------------------------------ CLI
+def section_options(*names: str) -> set[str]:
+    """The options of these sections: what a stage command exposes (`add_config_arguments(only=...)`)."""
+    return {name for name, (section, _f, _t) in options().items() if section in names}
+
+
 def flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 

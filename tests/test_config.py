@@ -15,9 +15,11 @@ from swe_corpus.config import (
     add_config_arguments,
     apply_overrides,
     config_from_dict,
+    flag,
     load_config,
     options,
     resolve_config,
+    section_options,
 )
 
 CORPUS_TOML = Path(__file__).resolve().parents[1] / "corpus.toml"
@@ -112,20 +114,33 @@ def test_manifest_config_never_holds_a_token():
     assert "SECRET" not in text and "github.com/{repo}.git" in text
 
 
-def test_standalone_stage_defaults_are_the_config_defaults():
-    """`swe-corpus ingest` / `swe-corpus prs` and corpus.toml share one default per option."""
-    from pipelines import ingest, prs
+def test_every_stage_command_has_the_corpus_names_and_defaults(tmp_path):
+    """One name per option: each stage command exposes its corpus.toml section(s) under the flags of
+    `swe-corpus corpus`, and nothing else but its inputs; resolved, they are the config's defaults."""
+    from pipelines import corpus, curate, extract, ingest, prs
 
-    cfg = CorpusConfig()
+    def flags_of(add) -> set[str]:
+        parser = argparse.ArgumentParser()
+        add(parser)
+        return {s for a in parser._actions for s in a.option_strings if s.startswith("--")} - {"--help"}
+
+    corpus_flags = flags_of(corpus.add_arguments)
+    stages = {
+        ingest: ({"ingest"}, {"--out"}),
+        prs: ({"prs"}, {"--events", "--out"}),
+        extract: ({"extract"}, {"--prs", "--out"}),
+        curate: ({"curate"}, {"--prs", "--out", "--num-shards"}),
+    }
+    for module, (sections, inputs) in stages.items():
+        own = flags_of(module.add_arguments) - inputs - {"--config"}
+        expected = {flag(n) for n in section_options(*sections)}
+        expected |= {f"--no-{f[2:]}" for f in expected if f"--no-{f[2:]}" in corpus_flags}
+        assert own == expected, module.__name__
+        assert own <= corpus_flags, module.__name__
     parser = argparse.ArgumentParser()
-    ingest.add_arguments(parser)
-    args = parser.parse_args(["--hours", "2015-01-01", "--out", "o"])
-    assert (args.gharchive_url, args.cache_dir) == (cfg.ingest.gharchive_url, cfg.ingest.cache_dir)
-    parser = argparse.ArgumentParser()
-    prs.add_arguments(parser)
-    args = parser.parse_args(["--events", "e", "--out", "o"])
-    assert (args.github_api_url, args.api_cache_dir, args.api_concurrency) == (
-        cfg.prs.github_api_url,
-        cfg.prs.hydrate_cache_dir,
-        cfg.prs.hydrate_concurrency,
+    extract.add_arguments(parser)
+    (tmp_path / "empty.toml").write_text("")
+    cfg = resolve_config(
+        parser.parse_args(["--prs", "p", "--out", "o", "--config", str(tmp_path / "empty.toml")])
     )
+    assert cfg.extract == CorpusConfig().extract

@@ -261,9 +261,10 @@ def test_cli_flags_map_like_the_corpus_section():
     curate.add_arguments(parser)
     defaults = curate.config_from_args(parser.parse_args(["--prs", "p", "--out", "o"]))
     assert defaults == curate.CurateConfig()
-    flags = "--decontaminate pr --benchmark-file b.jsonl --benchmark-threshold 0.6 --languages en,fr"
-    flags += " --min-language-score 0.4 --lid-model m.bin --max-changed-files 7 --max-changed-lines 70"
-    flags += " --max-patch-bytes 700 --num-perm 64 --bands 8 --rows 8 --ngram 3 --dedup-threshold 0.8"
+    flags = "--decontaminate pr --benchmark-file b.jsonl --benchmark-threshold 0.6 --text-languages en fr"
+    flags += " --min-text-language-score 0.4 --lid-model m.bin --max-changed-files 7 --max-changed-lines 70"
+    flags += " --max-patch-bytes 700 --dedup-num-perm 64 --dedup-bands 8 --dedup-rows 8 --dedup-ngram 3"
+    flags += " --dedup-threshold 0.8"
     flags += " --max-context-bytes 900"
     c = curate.config_from_args(parser.parse_args(["--prs", "p", "--out", "o", *flags.split()]))
     assert c.filters == FilterConfig(

@@ -16,6 +16,7 @@ import pipelines.extract as extract_pipeline
 import schemas.tables as schemas
 from pipelines.common import counters, rows_to_table
 from pipelines.extract import add_arguments, config_from_args, run_pipeline
+from swe_corpus.config import CorpusConfig
 from swe_corpus.extract import ExtractConfig
 from swe_corpus.git_mirror import MirrorConfig
 
@@ -38,7 +39,7 @@ def outputs(tmp_path_factory):
             "--prs", str(w["root"] / "in"),
             "--out", str(out),
             "--git-url-template", f"file://{w['root']}/serve/{{repo}}.git",
-            "--cache-dir", str(w["root"] / "cache"),
+            "--git-cache-dir", str(w["root"] / "cache"),
             "--max-file-bytes", "4000",
         ]
     )  # fmt: skip
@@ -148,4 +149,5 @@ def test_a_failing_repository_rejects_the_rest_with_a_redacted_detail(monkeypatc
 def test_cli_defaults_are_the_config_defaults():
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    assert config_from_args(parser.parse_args(["--prs", "p", "--out", "o"])) == ExtractConfig()
+    args = parser.parse_args(["--prs", "p", "--out", "o"])
+    assert config_from_args(args) == extract_pipeline.config_from_corpus(CorpusConfig().extract)

@@ -348,7 +348,7 @@ def run_cli(events: list[dict], work: Path, *flags: str) -> tuple[dict, str]:
             str(work / "in"),
             "--out",
             str(work / "out"),
-            "--api-cache-dir",
+            "--hydrate-cache-dir",
             str(work.parent / "api-cache"),  # shared by the runs: the second one revalidates with ETags
             *flags,
         ]

@@ -153,7 +153,7 @@ def test_git_children_end_with_the_run(tmp_path, signum):
         sys.executable, "-m", "swe_corpus", "extract",
         "--prs", str(tmp_path / "in"), "--out", str(tmp_path / "out"),
         "--git-url-template", f"http://127.0.0.1:{port}/{{repo}}.git",
-        "--cache-dir", str(tmp_path / "cache"), "--clone-timeout", "600",
+        "--git-cache-dir", str(tmp_path / "cache"), "--clone-timeout-s", "600",
     ]  # fmt: skip
     run = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -251,7 +251,7 @@ def test_recent_404_is_not_cached(archive, tmp_path):
 # --------------------------------------------------------------------------- the stage over HTTP
 def ingest(url: str, out, cache, capsys) -> str:
     argv = ["ingest", "--hours", "2016-03-01-0..2016-03-01-3", "--gharchive-url", url]
-    argv += ["--out", str(out), "--cache-dir", str(cache), "--backoff", "0.01"]
+    argv += ["--out", str(out), "--cache-dir", str(cache), "--download-backoff-s", "0.01"]
     assert cli.main(argv) == 0
     return capsys.readouterr().out
 
@@ -287,8 +287,15 @@ def test_stage_records_a_failed_download_and_goes_on(archive, tmp_path, capsys):
     archive.files = {"2016-03-01-0.json.gz": hour_bytes(10, 0), "2016-03-01-1.json.gz": hour_bytes(10, 1)}
     archive.fail_first = {"2016-03-01-0.json.gz": [500, 500, 500]}
     argv = ["ingest", "--hours", "2016-03-01-0..2016-03-01-1", "--gharchive-url", archive.url]
-    argv += ["--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"), "--backoff", "0.01"]
-    assert cli.main([*argv, "--max-attempts", "2"]) == 0
+    argv += [
+        "--out",
+        str(tmp_path / "out"),
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "--download-backoff-s",
+        "0.01",
+    ]
+    assert cli.main([*argv, "--download-max-attempts", "2"]) == 0
     assert "download_failed=1" in capsys.readouterr().out
     rejected = duckdb.sql(f"select reason, source_file from '{tmp_path}/out/rejected/*.parquet'").fetchall()
     assert rejected == [("download_failed", "2016-03-01-0.json.gz")]

@@ -229,7 +229,7 @@ def real_hour(shared_data, tmp_path_factory):
         str(work / "ingest"),
         "--out",
         str(work / "prs"),
-        "--api-cache-dir",
+        "--hydrate-cache-dir",
         str(work / "cache"),
     ]
     funnel, _ = stage.run_pipeline(cli_args(stage.add_arguments, argv))
