@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import difflib
 import gc
 import logging
 import uuid
@@ -162,3 +164,35 @@ def counters(result, namespace: str | None = None) -> dict[str, int]:
         name = c.key.metric.name
         totals[name] = totals.get(name, 0) + (c.committed if c.committed is not None else c.attempted)
     return totals
+
+
+def beam_option_parser() -> argparse.ArgumentParser:
+    """A parser of every option Beam's pipeline options know (`--runner`, `--direct_num_workers`...)."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    parser = argparse.ArgumentParser(allow_abbrev=False, conflict_handler="resolve", add_help=False)
+    todo, seen = [PipelineOptions], set()
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                sub._add_argparse_args(parser)
+                todo.append(sub)
+    return parser
+
+
+def unknown_beam_args(args: list[str], own_flags: list[str] = ()) -> str | None:
+    """What in `args` (passed through to Beam) Beam does not know, with a did-you-mean over `own_flags`
+    and Beam's flags; None when Beam knows all of it. Beam itself only logs a warning for an unknown or
+    single-dash flag or a stray word, so a typo (`--relevent-k 5`) would run with the default, exit 0."""
+    parser = beam_option_parser()
+    _, leftover = parser.parse_known_args(args)
+    if not leftover:
+        return None
+    token = leftover[0]
+    if not token.startswith("-"):
+        return f"unexpected argument {token!r}"
+    name = token.split("=", 1)[0]
+    known = list(own_flags) + sorted(f for f in parser._option_string_actions if f.startswith("--"))
+    close = difflib.get_close_matches("--" + name.lstrip("-"), known, n=1)
+    return f"unknown option {name}" + (f" (did you mean {close[0]}?)" if close else "")

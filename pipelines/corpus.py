@@ -25,11 +25,20 @@ from apache_beam.io.filesystems import FileSystems
 from pipelines import curate as curate_stage
 from pipelines import extract as extract_stage
 from pipelines import prs as prs_stage
-from pipelines.common import FUNNEL, WriteTable, counters, make_pipeline, run_to_completion, write_text
-from pipelines.ingest import IngestEvents, ingest_options
+from pipelines.common import (
+    FUNNEL,
+    WriteTable,
+    counters,
+    make_pipeline,
+    run_to_completion,
+    unknown_beam_args,
+    write_text,
+)
+from pipelines.ingest import HOUR_FILE_REASONS, IngestEvents, ingest_options
 from schemas import TABLES
 from swe_corpus import config as corpus_config
 from swe_corpus.demo import use_demo_world
+from swe_corpus.errors import ConfigError
 from swe_corpus.gharchive import parse_hours
 from swe_corpus.manifest import PIPELINE_STAGES, build_manifest, dataset_card, to_json
 from swe_corpus.redaction import redact_url
@@ -133,6 +142,8 @@ def prepare_out(out: str, overwrite: bool) -> None:
             "pass --overwrite (make corpus OVERWRITE=1) to replace it, or choose another --out (OUT=)"
         )
     if existing:  # a trailing slash deletes a whole prefix on object stores, a directory locally
+        # the dataset card and the report describe the old corpus: they go with it, even if this run fails
+        existing += [f for f in ("README.md", "report.html") if FileSystems.exists(f"{out}/{f}")]
         FileSystems.delete([f"{out}/{t}" + ("/" if t in TABLE_DIRS else "") for t in existing])
 
 
@@ -162,7 +173,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 # ------------------------------------------------------------------ unusable input
 # Ingest rejections that mean a whole hour gave nothing (one row per hour, not per line).
-HOUR_FAILURES = ("gap_404", "download_failed", "bad_hour")
+HOUR_FAILURES = HOUR_FILE_REASONS
 
 
 @dataclass
@@ -228,6 +239,8 @@ class InputHealth:
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     # Absolute before anything is submitted: workers of a distributed runner have another directory.
     cfg = corpus_config.absolute_paths(corpus_config.resolve_config(args))
+    if problem := unknown_beam_args(list(cfg.run.beam_args)):  # Beam would only warn
+        raise ConfigError(f"[run] beam_args: {problem}")
     # Stage progress (hours read, repositories cloned, PRs extracted) is logged at INFO; Beam's own
     # INFO chatter would drown it.
     logging.getLogger("apache_beam").setLevel(logging.WARNING)

@@ -6,7 +6,6 @@ arguments through to Beam (`--runner DataflowRunner --project ...`, `--direct_nu
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import importlib.util
 import logging
@@ -68,36 +67,6 @@ class _DropUnactionable(logging.Filter):
         return not str(record.msg).startswith(UNACTIONABLE_LOG_PREFIXES)
 
 
-def beam_option_flags() -> set[str]:
-    """Every flag Beam's pipeline options know (`--runner`, `--direct_num_workers`, `--project`...)."""
-    from apache_beam.options.pipeline_options import PipelineOptions
-
-    parser = argparse.ArgumentParser(allow_abbrev=False, conflict_handler="resolve")
-    todo, seen = [PipelineOptions], set()
-    while todo:
-        cls = todo.pop()
-        for sub in cls.__subclasses__():
-            if sub not in seen:
-                seen.add(sub)
-                sub._add_argparse_args(parser)
-                todo.append(sub)
-    return set(parser._option_string_actions)
-
-
-def unknown_flag(extra: list[str], own: argparse.ArgumentParser) -> str | None:
-    """The first pass-through flag Beam does not know either, with a did-you-mean; None when all are known.
-    Beam itself only logs a warning for an unknown flag, so a typo (`--relevent-k 5`) would run with the
-    default value and exit 0."""
-    beam = beam_option_flags()
-    for token in extra:
-        flag = token.split("=", 1)[0]
-        if flag.startswith("--") and flag not in beam:
-            known = [f for f in own._option_string_actions if f.startswith("--")] + sorted(beam)
-            close = difflib.get_close_matches(flag, known, n=1)
-            return f"unknown option {flag}" + (f" (did you mean {close[0]}?)" if close else "")
-    return None
-
-
 # Location arguments of the pipeline commands, made absolute before a pipeline is built (workers of a
 # distributed runner have another working directory); "url" also allows git's scp-like `host:path`.
 PATH_ARGS = {
@@ -149,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     add(cmd)
     if passthrough:
         args, extra = cmd.parse_known_args(rest)
-        if problem := unknown_flag(extra, cmd):
+        from pipelines.common import unknown_beam_args
+
+        if problem := unknown_beam_args(extra, [f for f in cmd._option_string_actions if f.startswith("--")]):
             print(f"swe-corpus {top.command}: error: {problem}", file=sys.stderr)
             return 2
         for name, kind in PATH_ARGS.items():

@@ -63,6 +63,8 @@ class CloneCache:
 
     def __init__(self, root: Path | str, max_bytes: int = 0):
         self.root = Path(root)
+        if max_bytes < 0:  # a negative budget would evict every mirror not in use
+            raise ValueError(f"clone cache budget must be >= 0 bytes (0: no limit), got {max_bytes}")
         self.max_bytes = max_bytes
         self._held: tuple[Path, int] | None = None
         self.admitted: Path | None = None  # the held mirror, once complete and handed out

@@ -37,6 +37,9 @@ TEMP_SUFFIX_RE = re.compile(r"[a-z0-9_]{8}")  # the random part of a tempfile.mk
 INIT_TIMEOUT_S = 60
 # Refspecs a mirror needs: branches, the PR heads GitHub (and our tests) serve under refs/pull/, and tags
 # (a merge reachable only from a release tag, its branch deleted, is lost without them).
+# Written into a mirror's completion marker: a mirror of another format (before tags were fetched) is
+# fetched again on first use instead of being reused as it is.
+MIRROR_FORMAT = "format-2"
 FETCH_REFSPECS = (
     "+refs/heads/*:refs/heads/*",
     "+refs/pull/*/head:refs/pull/*/head",
@@ -235,7 +238,7 @@ class GitMirror:
         if transport_of(url) != self.transport:
             raise MirrorError("transport_not_allowed", f"url for {repo} changes transport")
         self.cache.hold(path)  # in use: never evicted until released (waits while it is being evicted)
-        if (path / ".swe-corpus-complete").exists() and not self.config.refresh:
+        if self._current(path) and not self.config.refresh:
             return self.cache.admit(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fresh = not (path / "HEAD").exists()
@@ -251,13 +254,21 @@ class GitMirror:
                     work.rename(path)
                 except OSError:
                     shutil.rmtree(work, ignore_errors=True)
-            (path / ".swe-corpus-complete").write_text(str(time.time()))
+            (path / ".swe-corpus-complete").write_text(f"{MIRROR_FORMAT} {time.time()}")
         except BaseException:
             if fresh:
                 shutil.rmtree(work, ignore_errors=True)
             raise
         log.info("mirrored %s into %s", redact_text(url), path)
         return self.cache.admit(path)
+
+    @staticmethod
+    def _current(path: Path) -> bool:
+        """A complete mirror fetched with today's refspecs (an older one is fetched again, in place)."""
+        try:
+            return (path / ".swe-corpus-complete").read_text().split(" ", 1)[0] == MIRROR_FORMAT
+        except OSError:
+            return False
 
     def _remove_stale_attempts(self, path: Path) -> None:
         """Delete the temp dirs of earlier clones of `path` whose worker was killed (no `finally` ran):

@@ -26,7 +26,7 @@ def absolute_location(value: str, kind: str = "dir", cwd: str | None = None) -> 
         return value
     base = cwd or os.getcwd()
     if SCHEME_RE.match(value):
-        if not value.startswith("file://") or value.startswith("file:///"):
+        if not value.startswith("file://") or value.startswith(("file:///", "file://localhost/")):
             return value
         return "file://" + os.path.normpath(os.path.join(base, value.removeprefix("file://")))
     if kind == "url" and SCP_LIKE_RE.match(value):

@@ -57,3 +57,21 @@ def test_help_is_written_for_users():
     assert proc.returncode == 0
     assert "GH Archive events + git clones" in proc.stdout and "swe-corpus corpus --out out" in proc.stdout
     assert "subcommand lives in its stage module" not in proc.stdout  # the developer docstring
+
+
+def test_stray_words_single_dash_flags_and_config_beam_args_are_errors_too(tmp_path):
+    out = str(tmp_path / "out")
+    assert (
+        run_cli("corpus", "--out", out, "stray").stderr.strip()
+        == "swe-corpus corpus: error: unexpected argument 'stray'"
+    )
+    single = run_cli("corpus", "--out", out, "-decontaminate", "none")
+    assert single.returncode == 2 and "did you mean --decontaminate?" in single.stderr
+    cfg = tmp_path / "corpus.toml"
+    cfg.write_text('[run]\nbeam_args = ["--direct_num_workerz=2"]\n')
+    proc = run_cli("corpus", "--config", str(cfg), "--out", out)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "swe-corpus corpus: [run] beam_args: unknown option --direct_num_workerz (did you mean --direct_num_workers?)"
+    )
+    assert not (tmp_path / "out").exists()

@@ -33,6 +33,7 @@ from swe_corpus.paths import absolute_location
         ("gs://bucket/out", "dir", "gs://bucket/out"),
         ("https://data.gharchive.org", "dir", "https://data.gharchive.org"),
         ("file:///abs/hours", "dir", "file:///abs/hours"),
+        ("file://localhost/srv/{repo}.git", "url", "file://localhost/srv/{repo}.git"),
         ("file://rel/hours", "dir", "file:///launch/rel/hours"),
         ("repos/{repo}.git", "url", "/launch/repos/{repo}.git"),
         ("file://repos/{repo}.git", "url", "file:///launch/repos/{repo}.git"),
@@ -89,6 +90,19 @@ def test_input_health_fatal_and_partial():
         "1 of 4 hours missing or failed (gap_404=1)",
         "1 of 3 repositories failed to clone (x=1)",
     ]
+    # every hour-level rejection is a failed hour: a timed-out, invalid or empty hour gave nothing
+    every_kind = InputHealth.from_counters(
+        3,
+        {
+            "ingest:rejected:download_timeout": 1,
+            "ingest:rejected:download_invalid": 1,
+            "ingest:rejected:empty_hour": 1,
+        },
+        {},
+    )
+    assert every_kind.fatal() == (
+        "no usable input: 3 of 3 hours missing or failed (download_invalid=1, download_timeout=1, empty_hour=1)"
+    )
     # no PR reached extraction: nothing to clone is not a clone failure
     assert InputHealth.from_counters(1, {}, {}).fatal() is None
 

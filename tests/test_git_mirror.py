@@ -304,3 +304,22 @@ def test_merge_reachable_only_from_a_tag_resolves(tmp_path):
     assert [r["base_commit"] for r in rows] == [base]
     assert "+VALUE = 2" in rows[0]["patch"]
     assert ("count", ("mirror_tags", 1)) in out
+
+
+def test_a_mirror_cached_before_tags_were_fetched_is_fetched_again(tmp_path):
+    """A cache from an older version (its marker a bare timestamp, no tags) is not reused as it is."""
+    b = RepoBuilder(tmp_path / "work")
+    b.write("pkg/mod.py", "VALUE = 1\n")
+    b.commit("initial")
+    b.git("tag", "v1")
+    b.publish(tmp_path / "serve" / "acme" / "old.git")
+    m = GitMirror(
+        MirrorConfig(cache_dir=str(tmp_path / "cache"), url_template=f"file://{tmp_path}/serve/{{repo}}.git")
+    )
+    path = m.ensure("acme/old")
+    m.cache.release()
+    git_out(path, "tag", "-d", "v1")
+    (path / ".swe-corpus-complete").write_text("1700000000.0")  # the marker an older version wrote
+    path = m.ensure("acme/old")
+    assert git_out(path, "tag").split() == [b"v1"]
+    assert (path / ".swe-corpus-complete").read_text().startswith("format-2 ")
