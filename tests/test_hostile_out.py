@@ -51,48 +51,41 @@ def test_stats_tells_a_killed_or_half_written_run_from_a_finished_one(tmp_path, 
     assert "status: finished" in capsys.readouterr().out
 
 
-def test_a_full_disk_never_leaves_an_empty_manifest(tmp_path):
+@pytest.mark.parametrize(
+    ("name", "old", "write"),
+    [
+        (
+            "manifest.json",
+            '{"funnel": {}}',
+            "from pipelines.common import write_text as w\nw(sys.argv[1] + '/manifest.json', BIG)",
+        ),
+        (
+            "report.html",
+            "<html>old</html>",
+            "from swe_corpus import explore\nexplore.report_html = lambda out: BIG\nexplore.write_report(sys.argv[1])",
+        ),
+    ],
+    ids=["manifest", "report"],
+)
+def test_a_full_disk_never_leaves_an_empty_or_half_file(tmp_path, name, old, write):
     """A real write failure (RLIMIT_FSIZE: the kernel refuses bytes past 64, like a full disk) in a
-    fresh process: the old manifest stays whole, no empty or half file and no temp file is left."""
-    (tmp_path / "manifest.json").write_text('{"funnel": {}}')
+    fresh process: the old file stays whole, no empty or half file and no temp file is left (`stats`
+    takes a manifest.json as proof that a run finished; `swe-corpus report` rewrites report.html)."""
+    (tmp_path / name).write_text(old)
     script = (
         "import resource, signal, sys\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
-        "from pipelines.common import write_text\n"
+        "BIG = 'x' * 100000\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))\n"
-        "try:\n"
-        "    write_text(sys.argv[1] + '/manifest.json', 'x' * 100000)\n"
-        "except OSError as e:\n"
+        "try:\n" + "".join(f"    {line}\n" for line in write.splitlines()) + "except OSError as e:\n"
         "    print('failed', e.errno)\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", script, str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True
     )
     assert "failed" in proc.stdout, proc.stderr[-2000:]
-    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
-    assert (tmp_path / "manifest.json").read_text() == '{"funnel": {}}'
-
-
-def test_a_full_disk_never_leaves_a_half_report(tmp_path):
-    """`swe-corpus report` on a full disk (RLIMIT_FSIZE in a fresh process): the old page stays whole."""
-    (tmp_path / "report.html").write_text("<html>old</html>")
-    script = (
-        "import resource, signal, sys\n"
-        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
-        "from swe_corpus import explore\n"
-        "explore.report_html = lambda out: 'x' * 100000\n"
-        "resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))\n"
-        "try:\n"
-        "    explore.write_report(sys.argv[1])\n"
-        "except OSError as e:\n"
-        "    print('failed', e.errno)\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True
-    )
-    assert "failed" in proc.stdout, proc.stderr[-2000:]
-    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
-    assert (tmp_path / "report.html").read_text() == "<html>old</html>"
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    assert (tmp_path / name).read_text() == old
 
 
 @pytest.mark.parametrize(
