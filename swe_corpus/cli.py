@@ -67,21 +67,9 @@ class _DropUnactionable(logging.Filter):
         return not str(record.msg).startswith(UNACTIONABLE_LOG_PREFIXES)
 
 
-# Location arguments of the pipeline commands, made absolute before a pipeline is built (workers of a
-# distributed runner have another working directory); "url" also allows git's scp-like `host:path`.
-PATH_ARGS = {
-    "out": "dir",
-    "prs": "dir",
-    "events": "dir",
-    "cache_dir": "dir",
-    "git_cache_dir": "dir",
-    "hydrate_cache_dir": "dir",
-    "demo_dir": "dir",
-    "gharchive_url": "dir",
-    "git_url_template": "url",
-    "benchmark_file": "dir",
-    "lid_model": "dir",
-}
+# Inputs of the stage commands that are no corpus.toml option; the options say themselves which are
+# locations (`opt(..., path=...)`).
+STAGE_INPUT_PATHS = {"prs": "dir", "events": "dir"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         if problem := unknown_beam_args(extra, [f for f in cmd._option_string_actions if f.startswith("--")]):
             print(f"swe-corpus {top.command}: error: {problem}", file=sys.stderr)
             return 2
-        for name, kind in PATH_ARGS.items():
+        from swe_corpus.config import path_options  # here: the trainer commands need no data modules
+
+        # absolute before anything is submitted: workers of a distributed runner have another directory
+        for name, kind in {**path_options(), **STAGE_INPUT_PATHS}.items():
             if isinstance(getattr(args, name, None), str):
                 setattr(args, name, absolute_location(getattr(args, name), kind))
     else:

@@ -364,12 +364,16 @@ def validate(cfg: CorpusConfig, where: str = "config") -> CorpusConfig:
 def absolute_paths(cfg: CorpusConfig, cwd: str | None = None) -> CorpusConfig:
     """Every option marked `path` made absolute (see `absolute_location`), in place; -> `cfg`.
     Done before the pipeline is built, so what workers receive no longer depends on their directory."""
-    for name, (section, f, _typ) in options().items():
-        kind = f.metadata.get("path")
-        if kind:
-            target = getattr(cfg, section)
-            setattr(target, name, absolute_location(getattr(target, name), kind, cwd))
+    table = options()
+    for name, kind in path_options().items():
+        target = getattr(cfg, table[name][0])
+        setattr(target, name, absolute_location(getattr(target, name), kind, cwd))
     return cfg
+
+
+def path_options() -> dict[str, str]:
+    """Option name -> location kind ("dir" or "url", see `absolute_location`) of every location option."""
+    return {name: f.metadata["path"] for name, (_s, f, _t) in options().items() if f.metadata.get("path")}
 
 
 # ------------------------------------------------------------------------------------------ loading
