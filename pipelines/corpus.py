@@ -173,7 +173,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 # ------------------------------------------------------------------ unusable input
 # Ingest rejections that mean a whole hour gave nothing (one row per hour, not per line).
-HOUR_FAILURES = HOUR_FILE_REASONS
 
 
 @dataclass
@@ -187,7 +186,7 @@ class InputHealth:
 
     @classmethod
     def from_counters(cls, hours: int, funnel: dict[str, int], detail: dict[str, int]) -> InputHealth:
-        failed = {r: funnel.get(f"ingest:rejected:{r}", 0) for r in HOUR_FAILURES}
+        failed = {r: funnel.get(f"ingest:rejected:{r}", 0) for r in HOUR_FILE_REASONS}
         prefix = f"{extract_stage.REPOS_FAILED}:"
         return cls(
             hours=hours,

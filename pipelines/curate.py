@@ -360,7 +360,8 @@ def _sha256(path: str | None) -> str | None:
 
 
 def run(args: argparse.Namespace, extra_args: list[str]) -> int:
-    config = config_from_args(args)
+    cfg = resolve_config(args)
+    config = config_from_corpus(cfg.curate)
     pr_files = _files(table_glob(args.prs, "pull_requests"))
     blob_files = _files(table_glob(args.prs, "blobs"))
     if not pr_files:
@@ -376,7 +377,7 @@ def run(args: argparse.Namespace, extra_args: list[str]) -> int:
         log.warning("no blobs table under %s: RL seeds will be skipped as missing_content", args.prs)
         blobs = p | "NoBlobs" >> beam.Create([])
     out = {"pull_requests": prs, "blobs": blobs} | "Curate" >> Curate(config)
-    n = resolve_config(args).run.num_shards
+    n = cfg.run.num_shards
     out["pull_requests"] | "WritePRs" >> WriteTable(
         args.out, "pull_requests", PULL_REQUESTS_CURATED, num_shards=n
     )
