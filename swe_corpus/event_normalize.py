@@ -418,20 +418,17 @@ def normalize_event(obj: dict, source_file: str, line_number: int | None) -> dic
     row["line_number"] = line_number
     payload = _d(obj.get("payload"))
     _payload_fields(row, etype, payload, obj, era)
-    number = row["number"]
-    if number is not None and not -_INT64_MAX <= number <= _INT64_MAX:  # taken from a url unchecked
-        huge = number
-    else:
-        huge = _huge_number(payload, obj) if number is None and etype != "ForkEvent" else None
-    if huge is not None:
+    if etype != "ForkEvent" and (huge := _huge_number(row["number"], payload, obj)) is not None:
         raise UnusableEvent("number_out_of_range", f"{etype}: number {str(huge)[:40]} is beyond int64")
     return row
 
 
-def _huge_number(payload: dict, obj: dict) -> int | float | None:
-    """A PR or issue number that no int64 column can hold (the row's number is then null): such a PR
-    cannot be assembled, so the event is rejected rather than silently unattributed. Numbers past 2**64
-    reach here as floats (the lenient JSON parse), and a Timeline event's number comes from its url."""
+def _huge_number(number: int | None, payload: dict, obj: dict) -> int | float | None:
+    """A PR or issue number that no int64 column can hold: such a PR cannot be assembled, so the event is
+    rejected rather than silently unattributed. It is the row's number (a url's, unchecked) or, when that
+    is null, a number of the payload (past 2**64 a float, from the lenient JSON parse) or of the url."""
+    if number is not None:
+        return None if -_INT64_MAX <= number <= _INT64_MAX else number
     numbers = [h.get("number") for h in (payload, _d(payload.get("pull_request")), _d(payload.get("issue")))]
     numbers.append(_url_parts(obj.get("url"))[1])
     for n in numbers:
