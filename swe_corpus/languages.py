@@ -272,22 +272,17 @@ def is_doc_path(path: str) -> bool:
     file by name (AUTHORS, .mailmap, CHANGES.txt, ChangeLog, LICENSE-MIT; not requirements.txt)."""
     if is_test_path(path):
         return False
-    directories = [d.lower() for d in path.split("/")]
-    name = path.rsplit("/", 1)[-1]
-    directories.pop()
-    code = is_programming_file(name)
-    if language_of(name) in PROSE_LANGUAGES:
+    *directories, name = path.lower().split("/")
+    if language_of(name) in PROSE_LANGUAGES or (directories and directories[0] in DOC_DIRS):
         return True
-    if directories and directories[0] in DOC_DIRS:
-        return True
-    if not code and any(d in DOC_DIRS or d in FRAGMENT_DIRS for d in directories):
-        return True
-    if not code and directories and directories[0] in TOP_DOC_DIRS:
+    if not is_programming_file(name) and (
+        any(d in DOC_DIRS or d in FRAGMENT_DIRS for d in directories)
+        or (directories and directories[0] in TOP_DOC_DIRS)
+    ):
         return True
     stem, ext = posixpath.splitext(name)
-    stem = stem.lower()
     prose_name = stem in PROSE_NAMES or stem.split("-", 1)[0] in ("license", "licence", "copying")
-    return ext.lower() in PROSE_EXTENSIONS and prose_name
+    return ext in PROSE_EXTENSIONS and prose_name
 
 
 def is_code_file(path: str) -> bool:
