@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from swe_corpus import procs
-from swe_corpus.clone_cache import DEFAULT_MAX_GB, CloneCache
+from swe_corpus.clone_cache import COMPLETE_MARKER, DEFAULT_MAX_GB, CloneCache, dir_bytes
 from swe_corpus.redaction import redact_text
 
 log = logging.getLogger(__name__)
@@ -172,21 +172,15 @@ def low_speed_config(seconds: int) -> list[str]:
     return ["-c", "http.lowSpeedLimit=1000", "-c", f"http.lowSpeedTime={seconds}"]
 
 
-def _dir_bytes(path: Path) -> int:
-    total = 0
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(root, name)).st_size
-            except OSError:
-                pass
-    return total
+def _git_failure_reason(stderr: str) -> str:
+    """A git call on a mirror that failed: out of memory (a hostile tree under the heap cap) or not."""
+    return "git_out_of_memory" if "out of memory" in stderr.lower() else "git_failed"
 
 
 def classify_failure(stderr: str) -> str:
     """Rejection reason from git's stderr (gone, private, needs credentials, stalled, other)."""
     s = stderr.lower()
-    if "out of memory" in s:
+    if _git_failure_reason(s) == "git_out_of_memory":
         return "git_out_of_memory"
     if "operation too slow" in s or "timed out" in s:  # http.lowSpeedTime or a connect timeout
         return "clone_timeout"
@@ -254,7 +248,7 @@ class GitMirror:
                     work.rename(path)
                 except OSError:
                     shutil.rmtree(work, ignore_errors=True)
-            (path / ".swe-corpus-complete").write_text(f"{MIRROR_FORMAT} {time.time()}")
+            (path / COMPLETE_MARKER).write_text(f"{MIRROR_FORMAT} {time.time()}")
         except BaseException:
             if fresh:
                 shutil.rmtree(work, ignore_errors=True)
@@ -266,7 +260,7 @@ class GitMirror:
     def _current(path: Path) -> bool:
         """A complete mirror fetched with today's refspecs (an older one is fetched again, in place)."""
         try:
-            return (path / ".swe-corpus-complete").read_text().split(" ", 1)[0] == MIRROR_FORMAT
+            return (path / COMPLETE_MARKER).read_text().split(" ", 1)[0] == MIRROR_FORMAT
         except OSError:
             return False
 
@@ -299,7 +293,7 @@ class GitMirror:
         else:
             args += [url, *FETCH_REFSPECS]
         self._run(args, cwd=None, timeout=self.config.clone_timeout_s, watch=repo_dir, env=env)
-        size = _dir_bytes(repo_dir)
+        size = dir_bytes(repo_dir)
         if size > self.config.max_repo_bytes:
             raise MirrorError("repo_too_large", f"mirror is {size} bytes > {self.config.max_repo_bytes}")
         # Generation numbers make merge-base and `log A ^B` stop early instead of walking to the root.
@@ -345,23 +339,17 @@ class GitMirror:
                 next_check, reason = time.monotonic() + 0.5, None
                 if time.monotonic() > deadline:
                     reason = ("clone_timeout", f"git {args[-1] if args else ''} exceeded {timeout:.0f}s")
-                elif watch is not None and _dir_bytes(watch) > self.config.max_repo_bytes:
+                elif watch is not None and dir_bytes(watch) > self.config.max_repo_bytes:
                     reason = ("repo_too_large", f"mirror exceeded {self.config.max_repo_bytes} bytes")
                 if reason:
                     raise MirrorError(*reason)
             proc.wait()
         finally:
-            if proc.poll() is None:  # killed for a limit, or interrupted while waiting: nothing left running
-                _kill_group(proc)
-                proc.wait()
-            procs.release(proc)
+            procs.end(proc)  # killed for a limit, or interrupted while waiting: nothing left running
             proc.stderr.close()
         if proc.returncode != 0:
             text = err.decode("utf-8", "replace").strip()
             raise MirrorError(classify_failure(text), f"git failed ({proc.returncode}): {text[-500:]}")
-
-
-_kill_group = procs.kill_group
 
 
 # --------------------------------------------------------------------------- read access to a mirror
@@ -474,15 +462,12 @@ class GitRepo:
                         yield chunk
             proc.wait()
         finally:
-            if proc.returncode is None:
-                _kill_group(proc)
-                proc.wait()
-            procs.release(proc)
+            procs.end(proc)
             proc.stdout.close()
             proc.stderr.close()
         if proc.returncode != 0:
             text = err.decode("utf-8", "replace").strip()
-            reason = "git_out_of_memory" if "out of memory" in text.lower() else "git_failed"
+            reason = _git_failure_reason(text)
             raise GitError(reason, f"git {args[0]}: {text[-300:]}")
 
     def run(self, *args: str) -> bytes:
@@ -500,8 +485,7 @@ class GitRepo:
     # -- objects through the persistent cat-file
     def _catfile(self) -> subprocess.Popen:
         if self._cat is None or self._cat.poll() is not None:
-            if self._cat is not None:
-                procs.release(self._cat)
+            self._end_cat()
             self._cat = self._spawn(
                 ["cat-file", "--batch-command"],
                 stdin=subprocess.PIPE,
@@ -509,6 +493,12 @@ class GitRepo:
                 stderr=subprocess.DEVNULL,
             )
         return self._cat
+
+    def _end_cat(self) -> None:
+        """Kill the persistent cat-file (if any): it died, stalled, or its pipe broke."""
+        if self._cat is not None:
+            procs.end(self._cat)
+            self._cat = None
 
     def _command(self, cmd: str, oid: str) -> tuple[str, int] | None:
         if not HEX40_RE.match(oid):
@@ -518,17 +508,15 @@ class GitRepo:
             proc.stdin.write(f"{cmd} {oid}\n".encode())
             proc.stdin.flush()
         except BrokenPipeError:
-            self._cat = None
+            self._end_cat()
             raise GitError("git_failed", "git cat-file exited") from None
         # Answers are read whole, so nothing is buffered here: select sees a stalled lazy fetch.
         if not select.select([proc.stdout], [], [], self.timeout_s)[0]:
-            _kill_group(proc)
-            proc.wait()
-            self._cat = None
+            self._end_cat()
             raise GitError("git_timeout", f"git cat-file {cmd} {oid} gave no answer in {self.timeout_s:.0f}s")
         line = proc.stdout.readline()
         if not line:  # cat-file died (out of memory, killed): an error, not a missing object
-            self._cat = None
+            self._end_cat()
             raise GitError("git_failed", "git cat-file exited")
         header = line.decode().split()
         if len(header) != 3:  # "<oid> missing" / "ambiguous"
@@ -589,7 +577,7 @@ class GitRepo:
                     raise GitError("diff_too_large", f"diff larger than {max_bytes} bytes")
                 if not ready:
                     raise GitError("git_timeout", f"git diff-tree gave no answer in {self.timeout_s:.0f}s")
-                reason = "git_out_of_memory" if "out of memory" in died.lower() else "git_failed"
+                reason = _git_failure_reason(died)
                 raise GitError(reason, f"git diff-tree exited: {died[-300:]}")
             buf += chunk
         return bytes(buf[len(header) : len(buf) - len(mark)])
@@ -598,9 +586,7 @@ class GitRepo:
         """Kill the persistent diff-tree (if any); -> the tail of what it wrote to stderr."""
         proc, err, self._difftree, self._difftree_err = self._difftree, self._difftree_err, None, None
         if proc is not None:
-            _kill_group(proc)
-            proc.wait()
-            procs.release(proc)
+            procs.end(proc)
         if err is None:
             return ""
         with err:
@@ -675,13 +661,10 @@ class GitRepo:
         for proc in (self._cat, self._difftree):
             if proc is None:
                 continue
-            try:
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):  # let it end on its own first
                 proc.stdin.close()
                 proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                _kill_group(proc)
-                proc.wait()
-            procs.release(proc)
+            procs.end(proc)
         self._cat = self._difftree = None
         self._end_difftree()
 

@@ -133,6 +133,14 @@ def release(proc: subprocess.Popen) -> None:
     _registry.remove(proc.pid)
 
 
+def end(proc: subprocess.Popen) -> None:
+    """Done with a `spawn`ed process: its group killed if it still runs, waited for, released."""
+    if proc.poll() is None:
+        kill_group(proc)
+        proc.wait()
+    release(proc)
+
+
 def kill_all() -> None:
     """Kill every live child group of this process now (interrupt, shutdown)."""
     _registry.kill_all()
