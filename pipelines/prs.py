@@ -14,6 +14,7 @@ one copy of the PR whatever its number of links (a body holds up to ~5,000 `Fixe
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import threading
@@ -60,7 +61,7 @@ _KEY_COLUMNS = ("event_type", "is_pull_request", "repo_id", "repo_name", "number
 
 @dataclass
 class PrsConfig:
-    """Options of the PR stage (CLI flags map 1:1)."""
+    """Options of the PR stage, built from corpus.toml's `[prs]` by `config_from_corpus`."""
 
     keep_unmerged: bool = False
     hydrate: bool = False
@@ -71,6 +72,16 @@ class PrsConfig:
     api_max_pages: int = ClientConfig.max_pages
     api_max_response_mb: int = ClientConfig.max_response_bytes >> 20
 
+    def client_config(self) -> ClientConfig:
+        return ClientConfig(
+            base_url=self.github_api_url,
+            cache_dir=self.api_cache_dir,
+            max_concurrency=self.api_concurrency,
+            max_wait_s=self.api_max_wait_s,
+            max_pages=self.api_max_pages,
+            max_response_bytes=self.api_max_response_mb << 20,
+        )
+
 
 _clients: dict[tuple, GitHubClient] = {}
 _clients_lock = threading.Lock()
@@ -80,27 +91,11 @@ def shared_client(config: PrsConfig) -> GitHubClient:
     """The process's GitHub client for `config`: every hydrating DoFn instance of a worker process uses
     it, so its semaphore caps that process at `api_concurrency` requests. Keyed by all the client reads,
     the token included (a changed environment gets a new client)."""
-    key = (
-        config.github_api_url,
-        config.api_cache_dir,
-        config.api_concurrency,
-        config.api_max_wait_s,
-        config.api_max_pages,
-        config.api_max_response_mb,
-        os.environ.get(TOKEN_ENV),
-    )
+    client_config = config.client_config()
+    key = (dataclasses.astuple(client_config), os.environ.get(TOKEN_ENV))
     with _clients_lock:
         if key not in _clients:
-            _clients[key] = GitHubClient(
-                ClientConfig(
-                    base_url=config.github_api_url,
-                    cache_dir=config.api_cache_dir,
-                    max_concurrency=config.api_concurrency,
-                    max_wait_s=config.api_max_wait_s,
-                    max_pages=config.api_max_pages,
-                    max_response_bytes=config.api_max_response_mb << 20,
-                )
-            )
+            _clients[key] = GitHubClient(client_config)
         return _clients[key]
 
 
