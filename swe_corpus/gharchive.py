@@ -204,6 +204,8 @@ class Downloader:
         for attempt in range(1, self.max_attempts + 1):
             try:
                 status = self._attempt(url, part, deadline)
+                if status in (200, 416):  # the whole body, or the server confirms we hold all of it
+                    self._accept(part, target, confirmed_end=status == 416)
             except (
                 requests.ConnectionError,
                 requests.Timeout,
@@ -222,25 +224,17 @@ class Downloader:
                     part.unlink(missing_ok=True)
             else:
                 if status in (200, 416):
-                    try:
-                        self._accept(part, target, confirmed_end=status == 416)
-                    except _Invalid as exc:
-                        invalid, status, wait = exc, "invalid", None
-                        if not exc.keep:
-                            part.unlink(missing_ok=True)
-                    else:
-                        self.stats.downloaded += 1
-                        return target
-                elif status == 404:
+                    self.stats.downloaded += 1
+                    return target
+                if status == 404:
                     self.stats.gaps += 1
                     part.unlink(missing_ok=True)
                     if _settled(hour):  # a recent hour may still be published: ask again next run
                         gap_marker.write_text(f"404 from {shown}\n")
                     return None
-                else:
-                    wait = self._retry_after
-                    if status not in RETRY_STATUS:
-                        raise DownloadError(f"{shown}: HTTP {status}")
+                wait = self._retry_after
+                if status not in RETRY_STATUS:
+                    raise DownloadError(f"{shown}: HTTP {status}")
             if attempt == self.max_attempts:
                 break
             self.stats.retries += 1
