@@ -116,7 +116,7 @@ def evaluate(args: argparse.Namespace) -> dict:
     config = TrainConfig.from_yaml(args.config, args.set)
     if args.data:
         config.data.path = args.data
-    output_dir = Path(config.grpo.get("output_dir", "runs/grpo"))
+    output_dir = config.output_dir
     model_path = args.model or str(output_dir / "final")
     if not args.model and not (output_dir / "final" / "config.json").is_file():
         raise UsageError(

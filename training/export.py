@@ -54,7 +54,7 @@ def export_prompts(config: TrainConfig, out_dir: str | Path, config_name: str = 
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         raise UsageError(f"{out} is not empty: choose a new directory for the exported prompts")
-    output_dir = Path(config.grpo.get("output_dir", "runs/grpo"))
+    output_dir = config.output_dir
     model_path = resolve_model(config, output_dir)
     tokenizer = load_tokenizer(model_path)
     data = build_datasets(config.data, tokenizer, cache_dir=output_dir / "dataset-cache")

@@ -42,12 +42,21 @@ class ModelConfig:
     tiny: TinyModelConfig = field(default_factory=TinyModelConfig)
 
 
+DEFAULT_OUTPUT_DIR = "runs/grpo"
+
+
 @dataclass
 class TrainConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     grpo: dict = field(default_factory=dict)
     torch_threads: int | None = None  # CPU runs: cap intra-op threads (shared machines)
+
+    @property
+    def output_dir(self) -> Path:
+        """The run directory (`grpo.output_dir`, TRL's key; default runs/grpo): train, evaluate and
+        export-prompts all read it from here."""
+        return Path(self.grpo.get("output_dir", DEFAULT_OUTPUT_DIR))
 
     @classmethod
     def from_yaml(cls, path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
@@ -203,7 +212,8 @@ def train(config: TrainConfig, resume: bool = True, extra_reward_funcs: list | N
 
     if config.torch_threads:
         torch.set_num_threads(config.torch_threads)
-    output_dir = Path(config.grpo.setdefault("output_dir", "runs/grpo"))
+    config.grpo.setdefault("output_dir", DEFAULT_OUTPUT_DIR)  # GRPOConfig needs it spelled out
+    output_dir = config.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
     model_path = resolve_model(config, output_dir)
     tokenizer = load_tokenizer(model_path)
