@@ -7,8 +7,10 @@ import contextlib
 import difflib
 import gc
 import logging
+import threading
 import uuid
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
 import pyarrow as pa
@@ -29,9 +31,36 @@ FUNNEL = "funnel"  # the metrics namespace of every stage's `<stage>:in/kept/rej
 REJECTED_TAG = "rejected"  # the tagged output every stage sends its `rejected` rows to
 
 
+_recorders = threading.local()  # the counts of the resumable unit whose own code is running
+
+
+def inc(namespace: str, name: str, n: int = 1) -> None:
+    """Add `n` to the counter `namespace`/`name`; also to the running unit's record (pipelines.units)."""
+    Metrics.counter(namespace, name).inc(n)
+    stack = getattr(_recorders, "stack", None)
+    if stack and n:
+        stack[-1][(namespace, name)] += n
+
+
+def recording(items: Iterable, counts: Counter) -> Iterator:
+    """`items` (a DoFn's outputs), with the counters incremented while the iterator's own code runs
+    added to `counts`; not those of the steps that run between two of its items (fused consumers)."""
+    iterator = iter(items)
+    stack = _recorders.__dict__.setdefault("stack", [])
+    while True:
+        stack.append(counts)
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        finally:
+            stack.pop()
+        yield item
+
+
 def count(stage: str, what: str, n: int = 1) -> None:
     """Add `n` to the funnel counter `<stage>:<what>`."""
-    Metrics.counter(FUNNEL, f"{stage}:{what}").inc(n)
+    inc(FUNNEL, f"{stage}:{what}", n)
 
 
 def rejected_output(stage: str, reason: str, detail: str | None = None, **where) -> TaggedOutput:

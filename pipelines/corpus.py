@@ -35,6 +35,7 @@ from pipelines.common import (
     write_text,
 )
 from pipelines.ingest import HOUR_FILE_REASONS, IngestEvents, ingest_options
+from pipelines.units import UNITS, UnitStore, work_dir
 from schemas import TABLES
 from swe_corpus import config as corpus_config
 from swe_corpus.demo import use_demo_world
@@ -59,12 +60,13 @@ class BuildCorpus(beam.PTransform):
 
     def expand(self, hours):
         cfg = self.cfg
-        ingested = hours | "Ingest" >> IngestEvents(**ingest_options(cfg.ingest))
+        units = work_dir(cfg.run.out)
+        ingested = hours | "Ingest" >> IngestEvents(**ingest_options(cfg.ingest), units_dir=units)
         assembled = ingested["events"] | "PullRequests" >> prs_stage.AssemblePullRequests(
             prs_stage.config_from_corpus(cfg.prs)
         )
         extracted = assembled["pull_requests"] | "Extract" >> extract_stage.ExtractCode(
-            extract_stage.config_from_corpus(cfg.extract)
+            extract_stage.config_from_corpus(cfg.extract), units_dir=units
         )
         curated = {
             "pull_requests": extracted["pull_requests"],
@@ -129,18 +131,30 @@ def step_execution_msecs(result) -> dict[str, int]:
 
 # ------------------------------------------------------------------ output directory
 def prepare_out(out: str, overwrite: bool) -> None:
-    """Refuse an existing OUT unless `overwrite`; with it, remove the old tables so no stale shard stays.
+    """Refuse a finished corpus in OUT (it has a manifest) unless `overwrite`; continue an unfinished run.
 
-    Tables are found by listing their shards: on gs:// a directory is only a prefix, not an object.
+    Either way the old tables are removed so no stale shard stays; the finished units under OUT/.work
+    stay and are reused where their inputs and settings are unchanged (delete OUT for a run from
+    nothing). Tables are found by listing their shards: on gs:// a directory is only a prefix.
     """
     out = out.rstrip("/")
     existing = [t for t in TABLE_DIRS if FileSystems.match([f"{out}/{t}/*"])[0].metadata_list]
-    existing += [f for f in ("manifest.json",) if FileSystems.exists(f"{out}/{f}")]
-    if existing and not overwrite:
+    finished = FileSystems.exists(f"{out}/manifest.json")
+    if finished and not overwrite:
         raise SystemExit(
-            f"swe-corpus corpus: {out} already holds a corpus ({', '.join(existing)}); "
+            f"swe-corpus corpus: {out} already holds a finished corpus (manifest.json); "
             "pass --overwrite (make corpus OVERWRITE=1) to replace it, or choose another --out (OUT=)"
         )
+    existing += ["manifest.json"] if finished else []
+    if not finished:
+        units = {kind: UnitStore(work_dir(out), kind).count_finished() for kind in ("ingest", "extract")}
+        if existing or any(units.values()):
+            log.warning(
+                "continuing the unfinished run in %s: %d hours and %d repositories already done",
+                out,
+                units["ingest"],
+                units["extract"],
+            )
     if existing:  # a trailing slash deletes a whole prefix on object stores, a directory locally
         # the dataset card and the report describe the old corpus: they go with it, even if this run fails
         existing += [f for f in ("README.md", "report.html") if FileSystems.exists(f"{out}/{f}")]
@@ -276,6 +290,7 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     manifest["stage_seconds"] = stage_seconds(step_execution_msecs(result))
     health = InputHealth.from_counters(len(hours), funnel_counts, counters(result, extract_stage.DETAIL))
     manifest["input"] = health.to_dict()
+    manifest["units"] = units_summary(counters(result, UNITS))
     fatal = health.fatal()
     manifest["input"]["error"] = fatal
     write_text(f"{out}/manifest.json", to_json(manifest))
@@ -286,6 +301,12 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
         log.warning("partial input: %s", warning)
     write_text(f"{out}/README.md", dataset_card(manifest))
     print(f"\nfunnel ({seconds:.1f}s):\n{funnel_table(manifest['funnel'])}")
+    units = manifest["units"]
+    if units["ingest"]["reused"] or units["extract"]["reused"]:
+        print(
+            f"reused from the earlier run: {units['ingest']['reused']} hours, "
+            f"{units['extract']['reused']} repositories"
+        )
     print(f"\nshards: {out}/rl_seed/*.parquet  (also pull_requests, rejected, blobs, issues, events)")
     report = write_report(out)
     if report:
@@ -297,6 +318,16 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
         log.error("funnel does not add up: %s", manifest["funnel_errors"])
         return 1
     return 0
+
+
+def units_summary(unit_counters: dict[str, int]) -> dict[str, dict[str, int]]:
+    """{"ingest:reused": 3, ...} -> {"ingest": {"done": .., "reused": 3}, "extract": {...}}: how many
+    units (hours, repositories) this run did and how many it took from an earlier, unfinished run."""
+    summary = {kind: {"done": 0, "reused": 0} for kind in ("ingest", "extract")}
+    for name, n in unit_counters.items():
+        kind, what = name.split(":", 1)
+        summary.setdefault(kind, {"done": 0, "reused": 0})[what] = n
+    return summary
 
 
 def cli_name() -> str:

@@ -8,6 +8,7 @@ deduplicated within the call and then across workers by a combine keyed by blob 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 
 import apache_beam as beam
@@ -19,15 +20,18 @@ from pipelines.common import (
     WriteTable,
     count,
     counters,
+    inc,
     make_pipeline,
     run_to_completion,
     table_glob,
 )
+from pipelines.units import UnitStore, unit_key
 from swe_corpus.config import add_config_arguments, resolve_config, section_options
 from swe_corpus.extract import ExtractConfig, ExtractLimits, extract_repo, reject
 from swe_corpus.git_mirror import GitMirror, MirrorConfig
 from swe_corpus.linking import link_commit_messages
 from swe_corpus.pull_requests import hints_text
+from swe_corpus.redaction import redact_url
 from swe_corpus.relevant import (
     DEFAULT_LLM_MODEL,
     DEFAULT_LLM_URL,
@@ -55,19 +59,44 @@ def relink_commit_messages(row: dict) -> dict:
     return row
 
 
+def extraction_settings(config: ExtractConfig) -> dict:
+    """The settings an extraction's output depends on: all but where and how much the clone cache keeps."""
+    settings = dataclasses.asdict(config)
+    for local_only in ("cache_dir", "cache_max_bytes"):
+        settings["mirror"].pop(local_only)
+    settings["mirror"]["url_template"] = redact_url(config.mirror.url_template)
+    return settings
+
+
+def repository_is_final(counts) -> bool:
+    """A repository's unit is final once its mirror was made (a failed clone is tried again next run)."""
+    return bool(counts[(DETAIL, REPOS_MIRRORED)])
+
+
 class ExtractRepositoryFn(beam.DoFn):
     """(repo, PRs) -> extracted rows (main), blobs and rejected rows (tagged), with funnel counters."""
 
-    def __init__(self, config: ExtractConfig):
+    def __init__(self, config: ExtractConfig, units_dir: str | None = None):
         self.config = config
         self.mirror: GitMirror | None = None
+        self.units = UnitStore(units_dir, "extract") if units_dir else None
+        self.settings = extraction_settings(config)
 
     def setup(self):
         self.mirror = GitMirror(self.config.mirror)
 
     def process(self, element):
+        """With a units directory, a repository whose PRs and settings are those of a finished unit is
+        replayed, not cloned and extracted again; a repository that failed to clone is retried."""
         repo, prs = element
-        prs = list(prs)
+        prs = sorted(prs, key=lambda pr: pr["instance_id"])  # grouping order varies; the unit must not
+        if self.units is None:
+            yield from self.extract(repo, prs)
+            return
+        key = unit_key(repo, self.settings, prs)
+        yield from self.units.run(key, lambda: self.extract(repo, prs), complete=repository_is_final)
+
+    def extract(self, repo: str, prs: list[dict]):
         count(STAGE, "in", len(prs))
         done: set[str | None] = set()
         kept = 0
@@ -90,7 +119,7 @@ class ExtractRepositoryFn(beam.DoFn):
             cache = self.mirror.cache if self.mirror is not None else None
             mirrored = cache is not None and cache.admitted is not None
             name = REPOS_MIRRORED if mirrored else f"{REPOS_FAILED}:{first_reason or 'extract_error'}"
-            beam.metrics.Metrics.counter(DETAIL, name).inc()
+            inc(DETAIL, name)
             if cache is not None:
                 cache.release()  # the clone cache may evict this mirror from now on
 
@@ -111,7 +140,7 @@ class ExtractRepositoryFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput("blobs", (value["blob_sha"], value))
         else:
             name, n = value
-            beam.metrics.Metrics.counter(DETAIL, name).inc(n)
+            inc(DETAIL, name, n)
 
 
 class AnyValue(beam.CombineFn):
@@ -134,9 +163,10 @@ class AnyValue(beam.CombineFn):
 class ExtractCode(beam.PTransform):
     """PCollection[PULL_REQUESTS row] -> {"pull_requests", "blobs", "rejected"} (see module doc)."""
 
-    def __init__(self, config: ExtractConfig | None = None):
+    def __init__(self, config: ExtractConfig | None = None, units_dir: str | None = None):
         super().__init__()
         self.config = config or ExtractConfig()
+        self.units_dir = units_dir  # OUT/.work of a resumable run: each repository is a unit
 
     def expand(self, prs):
         results = (
@@ -144,7 +174,7 @@ class ExtractCode(beam.PTransform):
             | "KeyByRepo" >> beam.Map(lambda row: (row["repo"], row))
             | "GroupByRepo" >> beam.GroupByKey()
             | "Extract"
-            >> beam.ParDo(ExtractRepositoryFn(self.config)).with_outputs(
+            >> beam.ParDo(ExtractRepositoryFn(self.config, self.units_dir)).with_outputs(
                 "blobs", REJECTED_TAG, main="pull_requests"
             )
         )

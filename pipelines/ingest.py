@@ -22,19 +22,20 @@ import pyarrow.parquet as pq
 import requests
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics import Metrics
 
 from pipelines.common import (
     FUNNEL,
     REJECTED_TAG,
     count,
     counters,
+    inc,
     make_pipeline,
     one_local_worker,
     rejected_output,
     rows_to_table,
     run_to_completion,
 )
+from pipelines.units import UnitStore, unit_key
 from schemas.tables import EVENTS, REJECTED
 from swe_corpus.config import add_config_arguments, resolve_config, section_options
 from swe_corpus.errors import ConfigError
@@ -78,7 +79,7 @@ HOUR_FILE_REASONS = (
 
 def _inc(namespace: str, name: str, value: int) -> None:
     if value:
-        Metrics.counter(namespace, name).inc(value)
+        inc(namespace, name, value)
 
 
 def report_parse_stats(stats: ParseStats) -> None:
@@ -98,6 +99,15 @@ def report_parse_stats(stats: ParseStats) -> None:
         _inc(NAMESPACE, f"kept:{etype}", n)
 
 
+# An hour that failed with one of these is read again by the next run of the same command.
+RETRY_NEXT_RUN = (frozenset(HOUR_FILE_REASONS) - {"bad_hour", "empty_hour"}) | STREAM_BREAKS
+
+
+def hour_is_final(counts) -> bool:
+    """Whether an hour's recorded counters make its unit final (no transient file-level failure)."""
+    return not any(counts[(FUNNEL, f"{STAGE}:rejected:{reason}")] for reason in RETRY_NEXT_RUN)
+
+
 class ReadHourFn(beam.DoFn):
     """One hour name -> event Tables (main output) and rejected rows (tagged `rejected`).
 
@@ -112,9 +122,11 @@ class ReadHourFn(beam.DoFn):
         batch_size: int,
         download_options: dict,
         parse_limits: dict | None = None,
+        units_dir: str | None = None,
     ):
         self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
         self.download_options, self.parse_limits = download_options, parse_limits or {}
+        self.units = UnitStore(units_dir, "ingest") if units_dir else None
 
     def setup(self) -> None:
         self.downloader = None
@@ -122,6 +134,14 @@ class ReadHourFn(beam.DoFn):
             self.downloader = Downloader(self.gharchive_url, self.cache_dir, **self.download_options)
 
     def process(self, hour: str):
+        """With a units directory, an hour read before with the same settings is replayed, not read."""
+        if self.units is None:
+            yield from self.read(hour)
+            return
+        key = unit_key(shard_stem(hour), redact_url(self.gharchive_url), self.batch_size, self.parse_limits)
+        yield from self.units.run(key, lambda: self.read(hour), complete=hour_is_final)
+
+    def read(self, hour: str):
         try:
             name = hour_file(hour)
         except ValueError as exc:  # not an hour name: recorded, never a crash of the run
@@ -200,8 +220,10 @@ class IngestEvents(beam.PTransform):
         download_max_retry_after_s: float = Downloader.max_retry_after_s,
         max_lines_per_hour: int = MAX_LINES_PER_HOUR,
         max_rejections_per_hour: int = MAX_REJECTIONS_PER_HOUR,
+        units_dir: str | None = None,
     ):
         super().__init__()
+        self.units_dir = units_dir  # OUT/.work of a resumable run: each hour is a unit
         self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
         self.download_options = {
             "max_attempts": max_attempts,
@@ -221,7 +243,12 @@ class IngestEvents(beam.PTransform):
     def expand(self, hours):
         outputs = self.spread(hours) | "ReadHours" >> beam.ParDo(
             ReadHourFn(
-                self.gharchive_url, self.cache_dir, self.batch_size, self.download_options, self.parse_limits
+                self.gharchive_url,
+                self.cache_dir,
+                self.batch_size,
+                self.download_options,
+                self.parse_limits,
+                units_dir=self.units_dir,
             )
         ).with_outputs(REJECTED_TAG, main="events")
         return {"events": outputs.events, "rejected": outputs[REJECTED_TAG]}
@@ -296,7 +323,7 @@ class WriteHourShardsFn(ReadHourFn):
             HourShardWriter(f"{self.out_dir}/events/{stem}.parquet", EVENTS) as events,
             HourShardWriter(f"{self.out_dir}/rejected/{stem}.parquet", REJECTED) as shard,
         ):
-            for item in super().process(hour):
+            for item in self.read(hour):
                 if isinstance(item, beam.pvalue.TaggedOutput):
                     rejected.append(item.value)
                     if len(rejected) >= self.batch_size:  # streamed like events: a damaged hour's
