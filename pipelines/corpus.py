@@ -60,7 +60,7 @@ class BuildCorpus(beam.PTransform):
 
     def expand(self, hours):
         cfg = self.cfg
-        units = work_dir(cfg.run.out)
+        units = work_dir(cfg.run.out) if cfg.run.resume else None
         ingested = hours | "Ingest" >> IngestEvents(**ingest_options(cfg.ingest), units_dir=units)
         assembled = ingested["events"] | "PullRequests" >> prs_stage.AssemblePullRequests(
             prs_stage.config_from_corpus(cfg.prs)

@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import pickle
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
@@ -74,11 +75,14 @@ class UnitStore:
             yield from self._replay(key, marker)
             return
         counts: Counter = Counter()
-        with FileSystems.create(self._path(key, OUTPUTS)) as fh:
+        # a unique name until complete: two attempts at one unit (a retried bundle) never share a file
+        tmp = self._path(key, f".{OUTPUTS}.{uuid.uuid4().hex}.tmp")
+        with FileSystems.create(tmp) as fh:
             for item in recording(work(), counts):
                 tag, value = (item.tag, item.value) if isinstance(item, TaggedOutput) else (None, item)
                 pickle.dump((tag, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
                 yield item
+        FileSystems.rename([tmp], [self._path(key, OUTPUTS)])
         if complete(counts):
             marker = {"counters": [[ns, name, n] for (ns, name), n in sorted(counts.items())]}
             write_text(self._path(key, MARKER), json.dumps(marker))  # whole or absent, even when killed

@@ -248,7 +248,15 @@ class RunConfig:
     out: str = opt(
         "out", "Output directory (local path or gs://...): OUT/<table>/*.parquet, manifest.json.", path="dir"
     )
-    overwrite: bool = opt(False, "Replace an existing OUT; without it an existing OUT is refused.")
+    overwrite: bool = opt(
+        False,
+        "Replace a finished corpus in OUT; without it one is refused (an unfinished run is continued).",
+    )
+    resume: bool = opt(
+        True,
+        "Keep each hour's and each repository's finished work under OUT/.work: a rerun of an unfinished "
+        "run, or with a longer --hours range and --overwrite, reuses it instead of redoing it.",
+    )
     beam_args: list[str] = opt(
         [],
         "Extra Beam pipeline options, e.g. ['--direct_num_workers', '0', '--direct_running_mode', "
