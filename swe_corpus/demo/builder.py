@@ -153,25 +153,16 @@ class WorldBuilder:
         self.log.emit(minute, "ForkEvent", spec.fork_of, owner, payload)
 
     def open_issue(self, repo: str, issue: Issue) -> None:
-        payload = {
-            "action": "opened",
-            "issue": self.shapes.issue(
-                repo,
-                issue.number,
-                issue.title,
-                issue.body,
-                issue.author,
-                self.issue_state(repo, issue, issue.opened),
-            ),
-        }
+        payload = {"action": "opened", "issue": self.issue_object(repo, issue, issue.opened)}
         self.log.emit(issue.opened, "IssuesEvent", repo, issue.author, payload)
 
-    def issue_state(
+    def issue_object(
         self, repo: str, issue: Issue, minute: int, closed: bool = False, comments: int = 0
     ) -> dict:
+        """The issue as an event at `minute` shows it."""
         created = self.clock.iso(issue.opened)
         now = self.clock.iso(minute)
-        return {
+        state = {
             "state": "closed" if closed else "open",
             "created_at": created,
             "updated_at": now,
@@ -180,19 +171,13 @@ class WorldBuilder:
             "comments": comments,
             "state_reason": "completed" if closed else None,
         }
+        return self.shapes.issue(repo, issue.number, issue.title, issue.body, issue.author, state)
 
     def issue_comment(self, repo: str, issue: Issue, say: Say, index: int) -> None:
         cid = self.next_id()
         payload = {
             "action": "created",
-            "issue": self.shapes.issue(
-                repo,
-                issue.number,
-                issue.title,
-                issue.body,
-                issue.author,
-                self.issue_state(repo, issue, say.at, comments=index + 1),
-            ),
+            "issue": self.issue_object(repo, issue, say.at, comments=index + 1),
             "comment": self.shapes.comment(
                 repo, issue.number, cid, say.author, say.body, self.clock.iso(say.at)
             ),
@@ -376,17 +361,8 @@ class WorldBuilder:
             g.run("branch", "-q", "-D", spec.branch)
         for number in spec.closes:
             issue = next(i for i in self.specs[st.repo].issues if i.number == number)
-            payload = {
-                "action": "closed",
-                "issue": self.shapes.issue(
-                    st.repo,
-                    issue.number,
-                    issue.title,
-                    issue.body,
-                    issue.author,
-                    self.issue_state(st.repo, issue, minute, closed=True, comments=len(issue.comments)),
-                ),
-            }
+            closed = self.issue_object(st.repo, issue, minute, closed=True, comments=len(issue.comments))
+            payload = {"action": "closed", "issue": closed}
             self.log.emit(minute, "IssuesEvent", st.repo, spec.merger, payload, plus_seconds=1)
 
     def merge(self, st: PRState, minute: int) -> None:
