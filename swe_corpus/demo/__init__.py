@@ -12,6 +12,10 @@
   one line, NUL padding, invalid UTF-8) and an event repeated in the next hour;
 - ``DIR/world.json``: what a correct pipeline must make of it (seeds, rejections and why, damaged lines).
 
+The world is data: one TOML file per repository scenario in ``scenarios/`` and the repositories' files
+as real files in ``repos/<scenario>/`` (see `swe_corpus.demo.spec`); the answer key is derived from the
+scenarios. The builder plays them: `builder` (timeline, git, events), `hours`, `manifest`.
+
 Everything is deterministic: fixed identities and dates through git's environment variables, gzip
 without timestamps, and one seeded `random.Random` for the little jitter there is. Same seed, same bytes.
 """

@@ -124,7 +124,7 @@ def load_scenario(name: str) -> list[Repo]:
     return [_repo(repo, DATA / "repos" / name) for repo in table["repo"]]
 
 
-def _spec(cls: type, table: dict, consumed: tuple[str, ...] = (), **fields: Any) -> Any:
+def from_table(cls: type, table: dict, consumed: tuple[str, ...] = (), **fields: Any) -> Any:
     """`cls` from a TOML table: lists become tuples, `fields` (built from sub-tables or inline tables)
     replace the raw values, `consumed` keys are read by the caller; any other key must be a field."""
     names = {f.name for f in dataclasses.fields(cls)}
@@ -140,7 +140,7 @@ def _pairs(items: list[dict], first: str, second: str) -> tuple[tuple[Any, Any],
 
 
 def _repo(table: dict, files: Traversable) -> Repo:
-    return _spec(
+    return from_table(
         Repo,
         table,
         history=tuple(_commit(c, files / "main") for c in table.get("history", ())),
@@ -151,16 +151,16 @@ def _repo(table: dict, files: Traversable) -> Repo:
 
 
 def _issue(table: dict) -> Issue:
-    return _spec(Issue, table, comments=tuple(_spec(Say, s) for s in table.get("comments", ())))
+    return from_table(Issue, table, comments=tuple(from_table(Say, s) for s in table.get("comments", ())))
 
 
 def _pr(table: dict, files: Traversable) -> PR:
     reopen = table.get("reopen")
-    return _spec(
+    return from_table(
         PR,
         table,
         commits=tuple(_commit(c, files) for c in table["commits"]),
-        conversation=tuple(_spec(Say, s) for s in table.get("conversation", ())),
+        conversation=tuple(from_table(Say, s) for s in table.get("conversation", ())),
         cross_links=_pairs(table.get("cross_links", []), "repo", "issue"),
         reopen=(reopen["closed"], reopen["reopened"]) if reopen else None,
     )
@@ -170,10 +170,10 @@ def _commit(table: dict, files: Traversable) -> Commit:
     pick = table.get("cherry_pick")
     edits = (
         *(Edit(path, None, _read(files, path)) for path in table.get("write", ())),
-        *(_spec(Edit, r) for r in table.get("replace", ())),
+        *(from_table(Edit, r) for r in table.get("replace", ())),
         *(Edit(path, delete=True) for path in table.get("delete", ())),
     )
-    return _spec(
+    return from_table(
         Commit,
         table,
         ("write", "replace", "delete"),
