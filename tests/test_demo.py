@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from swe_corpus.cli import main as cli_main
 from swe_corpus.config import CorpusConfig
 from swe_corpus.demo import generate, use_demo_world
+from swe_corpus.demo.spec import DATA, SCENARIOS, Say, from_table
 
 
 @pytest.fixture(scope="module")
@@ -208,3 +210,43 @@ def test_corpus_without_hours_points_the_config_at_the_demo_world(worlds):
     assert cfg.extract.git_url_template.format(repo="psf/requests").endswith("/repos/psf/requests.git")
     cfg.ingest.hours = "2015-01-01-1"
     assert use_demo_world(cfg) is None and cfg.ingest.hours == "2015-01-01-1"
+
+
+def test_answer_key_is_derived_from_the_scenarios(worlds):
+    _, world, _, _ = worlds
+    exp = world["expected"]
+    # the fork's PR cherry-picks gridstack/kvcache#8: that PR represents the cluster
+    assert exp["duplicate_clusters"] == [
+        {
+            "representative": "gridstack__kvcache-8",
+            "members": ["gridstack__kvcache-8", "tkowalski__kvcache-3"],
+        }
+    ]
+    assert exp["benchmark_task_prs"] == ["psf__requests-2317"]
+    assert [name for name, repo in world["repos"].items() if repo["benchmark_named"]] == ["psf/requests"]
+    for cluster in exp["duplicate_clusters"]:
+        assert set(cluster["members"]) - {cluster["representative"]} <= set(exp["rejected"])
+
+
+def test_every_file_of_the_scenarios_repositories_is_written_once():
+    """repos/<scenario>/main/ holds what the history writes, repos/<scenario>/pr-N/ what PR N's commits write:
+    no file is left over or shared."""
+    data = Path(str(DATA))
+    written = []
+    for scenario in SCENARIOS:
+        for repo in tomllib.loads((data / "scenarios" / f"{scenario}.toml").read_text())["repo"]:
+            layers = [("main", c) for c in repo.get("history", [])]
+            layers += [(f"pr-{pr['number']}", c) for pr in repo.get("prs", []) for c in pr["commits"]]
+            written += [f"{scenario}/{layer}/{path}" for layer, c in layers for path in c.get("write", [])]
+    files = [
+        p.relative_to(data / "repos").as_posix()
+        for p in (data / "repos").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
+    assert sorted(written) == sorted(files)
+    assert sorted(p.stem for p in (data / "scenarios").glob("*.toml")) == sorted(SCENARIOS)
+
+
+def test_a_scenario_key_that_is_no_field_is_an_error():
+    with pytest.raises(ValueError, match="Say has no field kinds"):
+        from_table(Say, {"at": 1, "author": "a", "body": "", "kinds": "review"})

@@ -12,7 +12,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SKIP = shutil.ignore_patterns(
     ".git", ".venv", "out", ".cache", "dist", "build", "*.egg-info", "__pycache__", ".*_cache"
 )
-MUST_SHIP = ("schemas", "swe_corpus/data", "training/configs")
+MUST_SHIP = (
+    "schemas",
+    "swe_corpus/data",
+    "swe_corpus/demo/scenarios",
+    "swe_corpus/demo/repos",
+    "training/configs",
+)
 
 
 def test_sdist_builds_offline_and_carries_schemas_and_package_data(tmp_path):

@@ -1,0 +1,5 @@
+"""Exceptions raised by confpy."""
+
+
+class ConfigError(ValueError):
+    """Raised when a configuration file cannot be parsed."""

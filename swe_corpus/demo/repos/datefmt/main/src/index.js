@@ -1,0 +1,6 @@
+'use strict';
+
+const { format } = require('./format');
+const { parseDate } = require('./parse');
+
+module.exports = { format, parseDate };

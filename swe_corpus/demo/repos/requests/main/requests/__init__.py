@@ -1,0 +1,3 @@
+"""Requests HTTP Library."""
+
+__version__ = "2.31.0"
