@@ -122,9 +122,10 @@ def run_to_completion(pipeline: beam.Pipeline) -> PipelineResult:
     return result
 
 
-def table_prefix(out_dir: str, table: str) -> str:
-    """Path prefix of a table's shards: OUT/<table>/part."""
-    return f"{out_dir.rstrip('/')}/{table}/part"
+def table_prefix(out_dir: str, table: str, name: str = "part") -> str:
+    """Path prefix of a table's shards: OUT/<table>/part (`name`: another stem, for a second writer of
+    the same table)."""
+    return f"{out_dir.rstrip('/')}/{table}/{name}"
 
 
 def table_glob(out_dir: str, table: str) -> str:
@@ -144,11 +145,18 @@ class WriteTable(beam.PTransform):
     """
 
     def __init__(
-        self, out_dir: str, table: str, schema: pa.Schema, *, batched: bool = False, num_shards: int = 0
+        self,
+        out_dir: str,
+        table: str,
+        schema: pa.Schema,
+        *,
+        batched: bool = False,
+        num_shards: int = 0,
+        name: str = "part",
     ):
         super().__init__()
         self.out_dir, self.table, self.schema = out_dir, table, schema
-        self.batched, self.num_shards = batched, num_shards
+        self.batched, self.num_shards, self.name = batched, num_shards, name
 
     def expand(self, pcoll):
         schema = self.schema
@@ -160,7 +168,7 @@ class WriteTable(beam.PTransform):
                 | "ToArrow" >> beam.Map(rows_to_table, schema)
             )
         return tables | "WriteParquet" >> beam.io.WriteToParquetBatched(
-            table_prefix(self.out_dir, self.table),
+            table_prefix(self.out_dir, self.table, self.name),
             schema=schema,
             codec="zstd",
             file_name_suffix=".parquet",

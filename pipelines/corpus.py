@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import apache_beam as beam
@@ -35,6 +36,7 @@ from pipelines.common import (
     write_text,
 )
 from pipelines.ingest import HOUR_FILE_REASONS, IngestEvents, ingest_options
+from pipelines.staged import is_local, run_staged
 from pipelines.units import UNITS, UnitStore, work_dir
 from schemas import TABLES
 from swe_corpus import config as corpus_config
@@ -112,6 +114,15 @@ def stage_seconds(step_msecs: dict[str, int]) -> dict[str, float]:
         stage = next((st for prefix, st in STEP_STAGES if step.startswith(prefix)), "other")
         totals[stage] = totals.get(stage, 0.0) + msecs / 1000
     return {stage: round(sec, 3) for stage, sec in totals.items()}
+
+
+def merged_counters(results: list, namespace: str | None, read=None) -> dict[str, int]:
+    """The counters of several finished pipelines (a staged run's), summed by name; `read`(result) ->
+    {name: value} instead of the `namespace` counters."""
+    total: Counter = Counter()
+    for result in results:
+        total.update(read(result) if read else counters(result, namespace))
+    return dict(total)
 
 
 def step_execution_msecs(result) -> dict[str, int]:
@@ -270,11 +281,16 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
         out,
     )
     start = time.perf_counter()
-    pipeline = make_pipeline(beam_args)
-    hours_pc = pipeline | "Hours" >> beam.Create(hours, reshuffle=False)  # IngestEvents spreads them
-    tables = hours_pc | "Corpus" >> BuildCorpus(cfg)
-    write_tables(tables, out, cfg.run.num_shards)
-    result = run_to_completion(pipeline)
+    partitions = None
+    if is_local(beam_args):  # one partition of repositories at a time, within [run] memory_gb
+        staged = run_staged(cfg, hours, beam_args)
+        results, partitions = staged.results, staged.partitions
+    else:  # a distributed runner: one pipeline, its shuffle spread over the workers
+        pipeline = make_pipeline(beam_args)
+        hours_pc = pipeline | "Hours" >> beam.Create(hours, reshuffle=False)  # IngestEvents spreads them
+        tables = hours_pc | "Corpus" >> BuildCorpus(cfg)
+        write_tables(tables, out, cfg.run.num_shards)
+        results = [run_to_completion(pipeline)]
     seconds = time.perf_counter() - start
 
     inputs = {
@@ -284,13 +300,16 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
         "demo_world": bool(world),
         "beam_args": beam_args,
     }
-    funnel_counts = counters(result, FUNNEL)
+    funnel_counts = merged_counters(results, FUNNEL)
     manifest = build_manifest(cfg.to_dict(), inputs, funnel_counts, PIPELINE_STAGES, chained=CHAINED_STAGES)
     manifest["wall_seconds"] = round(seconds, 1)
-    manifest["stage_seconds"] = stage_seconds(step_execution_msecs(result))
-    health = InputHealth.from_counters(len(hours), funnel_counts, counters(result, extract_stage.DETAIL))
+    manifest["stage_seconds"] = stage_seconds(merged_counters(results, None, step_execution_msecs))
+    health = InputHealth.from_counters(
+        len(hours), funnel_counts, merged_counters(results, extract_stage.DETAIL)
+    )
     manifest["input"] = health.to_dict()
-    manifest["units"] = units_summary(counters(result, UNITS))
+    manifest["units"] = units_summary(merged_counters(results, UNITS))
+    manifest["partitions"] = partitions
     fatal = health.fatal()
     manifest["input"]["error"] = fatal
     write_text(f"{out}/manifest.json", to_json(manifest))

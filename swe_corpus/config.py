@@ -263,6 +263,12 @@ class RunConfig:
         "'multi_processing'] or Dataflow flags; flags after the command line are appended.",
     )
     num_shards: int = opt(0, "Parquet shards per table (0: let the runner decide).")
+    memory_gb: float = opt(
+        4.0,
+        "Memory a run on this machine may use: the PR and extraction stages run one partition of whole "
+        "repositories at a time, as many partitions as the input needs (ignored by distributed runners).",
+    )
+    partitions: int = opt(0, "Partitions of a run on this machine (0: as many as memory_gb needs).")
 
 
 @dataclass

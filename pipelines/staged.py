@@ -1,0 +1,229 @@
+"""`swe-corpus corpus` on one machine in bounded memory: the corpus as a sequence of pipelines, the PR
+and extraction stages run one repository partition at a time (`swe_corpus.partitions`).
+
+    ingest     every hour (resumable units)            -> OUT/events, OUT/rejected/ingest-*
+    plan       repositories -> partitions within `[run] memory_gb`, from the events table
+    partition  its events -> prs -> extract (resumable) -> OUT/issues, OUT/rejected/pK-*, OUT/.work/parts/pK
+    curate     every partition's PRs and blobs          -> OUT/pull_requests, rl_seed, blobs, rejected/curate-*
+
+Beam's local runner holds the whole input of a GroupByKey in memory; here each holds one partition's.
+Distributed runners run `BuildCorpus` as one pipeline instead: their shuffle is not one machine's memory.
+The step labels are BuildCorpus's (`Corpus/Ingest/...`), so per-stage times add up the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from pipelines import curate as curate_stage
+from pipelines import extract as extract_stage
+from pipelines import prs as prs_stage
+from pipelines.common import WriteTable, make_pipeline, run_to_completion
+from pipelines.ingest import IngestEvents, ingest_options
+from pipelines.units import work_dir
+from schemas import TABLES
+from schemas.tables import BLOBS, EVENTS, PULL_REQUESTS_EXTRACTED
+from swe_corpus import config as corpus_config
+from swe_corpus.partitions import PLAN_COLUMNS, PartitionPlan, RepositoryGraph, partition_count
+
+log = logging.getLogger(__name__)
+
+PLAN_BATCH_ROWS = 65_536  # events read at a time while planning and splitting
+
+
+def is_local(beam_args: list[str]) -> bool:
+    """Whether the pipeline runs on this machine (no `--runner`, or the in-process/direct runner)."""
+    runner = PipelineOptions(beam_args).view_as(StandardOptions).runner
+    return runner is None or runner.lower() in ("directrunner", "direct", "fnapirunner")
+
+
+@dataclass
+class StagedRun:
+    """The finished pipelines of a staged run and how its input was partitioned."""
+
+    results: list = field(default_factory=list)
+    partitions: dict = field(default_factory=dict)
+
+
+class _Ingest(beam.PTransform):
+    def __init__(self, cfg: corpus_config.CorpusConfig, units: str | None):
+        super().__init__()
+        self.cfg, self.units = cfg, units
+
+    def expand(self, hours):
+        return hours | "Ingest" >> IngestEvents(**ingest_options(self.cfg.ingest), units_dir=self.units)
+
+
+class _Partition(beam.PTransform):
+    """One partition's events -> issues, extracted PRs, blobs, rejected (the prs and extract stages)."""
+
+    def __init__(self, cfg: corpus_config.CorpusConfig, units: str | None):
+        super().__init__()
+        self.cfg, self.units = cfg, units
+
+    def expand(self, events):
+        cfg = self.cfg
+        assembled = events | "PullRequests" >> prs_stage.AssemblePullRequests(
+            prs_stage.config_from_corpus(cfg.prs)
+        )
+        extracted = assembled["pull_requests"] | "Extract" >> extract_stage.ExtractCode(
+            extract_stage.config_from_corpus(cfg.extract), units_dir=self.units
+        )
+        rejected = (assembled["rejected"], extracted["rejected"]) | "Rejected" >> beam.Flatten()
+        return {**extracted, "issues": assembled["issues"], "rejected": rejected}
+
+
+class _Curate(beam.PTransform):
+    def __init__(self, cfg: corpus_config.CorpusConfig):
+        super().__init__()
+        self.cfg = cfg
+
+    def expand(self, inputs):
+        return inputs | "Curate" >> curate_stage.Curate(curate_stage.config_from_corpus(self.cfg.curate))
+
+
+def run_staged(cfg: corpus_config.CorpusConfig, hours: list[str], beam_args: list[str]) -> StagedRun:
+    out = cfg.run.out.rstrip("/")
+    work = work_dir(out)
+    units = work if cfg.run.resume else None
+    shards = cfg.run.num_shards
+    staged = StagedRun()
+    _clear(f"{work}/partitions", f"{work}/parts")  # scratch of an earlier, unfinished run
+
+    def run(build: Callable[[beam.Pipeline], None]) -> None:
+        pipeline = make_pipeline(beam_args)
+        build(pipeline)
+        staged.results.append(run_to_completion(pipeline))
+
+    def ingest(p):
+        tables = p | "Hours" >> beam.Create(hours, reshuffle=False) | "Corpus" >> _Ingest(cfg, units)
+        tables["events"] | "Write_events" >> WriteTable(
+            out, "events", EVENTS, batched=True, num_shards=shards
+        )
+        tables["rejected"] | "Write_rejected" >> WriteTable(
+            out, "rejected", TABLES["rejected"], num_shards=shards, name="ingest"
+        )
+
+    run(ingest)
+    start = time.perf_counter()
+    plan = plan_partitions(_files(f"{out}/events/*.parquet"), cfg.run.memory_gb, cfg.run.partitions)
+    inputs = split_events(_files(f"{out}/events/*.parquet"), plan, f"{work}/partitions")
+    staged.partitions = {
+        "count": plan.count,
+        "events": plan.events,
+        "largest_component": plan.largest_component,
+        "memory_gb": cfg.run.memory_gb,
+        "plan_seconds": round(time.perf_counter() - start, 2),
+    }
+    log.info(
+        "corpus: %d kept PR/issue events in %d partitions (largest %d events) for memory_gb=%s",
+        sum(plan.events),
+        plan.count,
+        max(plan.events, default=0),
+        cfg.run.memory_gb,
+    )
+    for k, pattern in enumerate(inputs):
+        name, parts = f"p{k:05d}", f"{work}/parts/p{k:05d}"
+
+        def partition(p, pattern=pattern, name=name, parts=parts):
+            events = (
+                p | "ReadEvents" >> beam.io.ReadFromParquetBatched(pattern) | "Cast" >> beam.Map(_cast)
+                if pattern
+                else p | "NoEvents" >> beam.Create([])
+            )
+            tables = events | "Corpus" >> _Partition(cfg, units)
+            for table, schema, where in (
+                ("issues", TABLES["issues"], out),
+                ("rejected", TABLES["rejected"], out),
+                ("pull_requests", PULL_REQUESTS_EXTRACTED, parts),
+                ("blobs", BLOBS, parts),
+            ):
+                tables[table] | f"Write_{table}" >> WriteTable(
+                    where, table, schema, num_shards=shards, name=name
+                )
+
+        run(partition)
+
+    def curate(p):
+        prs = p | "ReadPRs" >> beam.io.ReadFromParquet(f"{work}/parts/*/pull_requests/*.parquet")
+        blobs = (
+            p
+            | "ReadBlobs" >> beam.io.ReadFromParquet(f"{work}/parts/*/blobs/*.parquet")
+            | "KeyBySha" >> beam.Map(lambda row: (row["blob_sha"], row))
+            | "OnePerSha" >> beam.CombinePerKey(extract_stage.AnyValue())
+            | "Rows" >> beam.Values()
+        )
+        tables = {"pull_requests": prs, "blobs": blobs} | "Corpus" >> _Curate(cfg)
+        tables["blobs"] = blobs
+        for table in ("pull_requests", "rl_seed", "rejected", "blobs"):
+            name = "curate" if table == "rejected" else "part"
+            tables[table] | f"Write_{table}" >> WriteTable(
+                out, table, TABLES[table], num_shards=shards, name=name
+            )
+
+    run(curate)
+    _clear(f"{work}/partitions", f"{work}/parts")
+    return staged
+
+
+def plan_partitions(files: list[str], memory_gb: float, partitions: int = 0) -> PartitionPlan:
+    """Read the events' repositories, names and link texts (a batch at a time) and pack them into
+    `partitions` partitions, or as many as `memory_gb` needs."""
+    graph = RepositoryGraph()
+    for batch in _batches(files, PLAN_COLUMNS):
+        graph.add(batch)
+    return graph.plan(partitions or partition_count(sum(graph.events.values()), memory_gb))
+
+
+def split_events(files: list[str], plan: PartitionPlan, folder: str) -> list[str | None]:
+    """Each partition's events as one Parquet file under `folder` (one pass, a batch at a time) ->
+    the file pattern of each partition (None: no events). One partition reads the events table."""
+    if plan.count == 1:
+        return [f"{files[0].rsplit('/', 1)[0]}/*.parquet" if files else None]
+    writers: dict[int, tuple] = {}
+    try:
+        for batch in _batches(files):
+            for k, part in plan.split(batch).items():
+                if k not in writers:
+                    fh = FileSystems.create(f"{folder}/p{k:05d}.parquet")
+                    writers[k] = (fh, pq.ParquetWriter(fh, EVENTS, compression="zstd"))
+                writers[k][1].write_table(part)
+    finally:
+        for fh, writer in writers.values():
+            writer.close()
+            fh.close()
+    return [f"{folder}/p{k:05d}.parquet" if k in writers else None for k in range(plan.count)]
+
+
+def _batches(files: list[str], columns: tuple[str, ...] | None = None):
+    for path in files:
+        with FileSystems.open(path) as fh:
+            for batch in pq.ParquetFile(fh).iter_batches(batch_size=PLAN_BATCH_ROWS, columns=columns):
+                table = pa.Table.from_batches([batch])
+                yield table if columns else table.cast(EVENTS)
+
+
+def _cast(table: pa.Table) -> pa.Table:
+    return table.select(EVENTS.names).cast(EVENTS) if table.schema != EVENTS else table
+
+
+def _files(pattern: str) -> list[str]:
+    return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+
+
+def _clear(*folders: str) -> None:
+    """Remove scratch folders: their contents (a prefix on object stores), then the folder itself."""
+    for folder in folders:
+        if FileSystems.match([f"{folder}/*"])[0].metadata_list:
+            FileSystems.delete([f"{folder}/"])
+        if FileSystems.exists(folder):
+            FileSystems.delete([folder])
