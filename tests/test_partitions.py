@@ -44,7 +44,9 @@ def test_a_cross_repository_link_keeps_both_repositories_in_one_partition():
 
 def test_a_link_to_a_repository_seen_later_and_in_other_case_still_joins():
     rows_ = [
-        pr_event(1, 0, "opened", repo="app/web", repo_id=1, body="fixes https://github.com/LIB/Core/issues/5"),
+        pr_event(
+            1, 0, "opened", repo="app/web", repo_id=1, body="fixes https://github.com/LIB/Core/issues/5"
+        ),
         pr_event(2, 0, "opened", repo="solo/x", repo_id=3, body="Fixes #1"),
     ]
     graph = RepositoryGraph()
