@@ -105,9 +105,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", default="1,4,16")
     parser.add_argument("--hour", type=Path, default=DEFAULT_HOUR)
+    parser.add_argument("--memory-gb", type=float, help="the run's [run] memory_gb (default: corpus.toml's)")
     args = parser.parse_args()
     cli = Path(sys.executable).with_name("swe-corpus")
-    head = f"{'copies':>6} {'events':>9} {'rc':>3} {'wall s':>7} {'events/s':>9} {'peak MB':>8} {'duckdb s':>9}  "
+    head = f"{'copies':>6} {'events':>9} {'rc':>3} {'parts':>5} {'wall s':>7} {'events/s':>9} {'peak MB':>8} {'duckdb s':>9}  "
     print(head + " ".join(f"{s:>8}" for s in STAGES) + "  (Beam execution s per stage)")
     peaks = {}
     for copies in (int(c) for c in args.copies.split(",")):
@@ -130,16 +131,18 @@ def main() -> None:
                 "--decontaminate",
                 "none",
             ]
+            cmd += ["--memory-gb", str(args.memory_gb)] if args.memory_gb else []
             start = time.perf_counter()
             rc, seconds, peak_mb, tail = measured(cmd)
             seconds = seconds or time.perf_counter() - start
             manifest = json.loads((tmp / "out" / "manifest.json").read_text())
             events = manifest["funnel"]["ingest"]["in"]
             stage = manifest.get("stage_seconds") or {}
+            parts = (manifest.get("partitions") or {}).get("count", 1)
             baseline = duckdb_seconds(tmp / "hours")
             peaks[copies] = peak_mb
             print(
-                f"{copies:>6} {events:>9} {rc:>3} {seconds:>7.1f} {events / seconds:>9.0f} {peak_mb:>8.0f} "
+                f"{copies:>6} {events:>9} {rc:>3} {parts:>5} {seconds:>7.1f} {events / seconds:>9.0f} {peak_mb:>8.0f} "
                 f"{baseline:>9.2f}  " + " ".join(f"{stage.get(s, 0):>8.2f}" for s in STAGES)
             )
             if rc not in (0, 1):

@@ -64,11 +64,12 @@ class _Ingest(beam.PTransform):
 
 
 class _Partition(beam.PTransform):
-    """One partition's events -> issues, extracted PRs, blobs, rejected (the prs and extract stages)."""
+    """One partition's events -> issues, extracted PRs, blobs, rejected (the prs and extract stages);
+    with `curate`, the curated tables too (a run of one partition hands its rows over in memory)."""
 
-    def __init__(self, cfg: corpus_config.CorpusConfig, units: str | None):
+    def __init__(self, cfg: corpus_config.CorpusConfig, units: str | None, curate: bool = False):
         super().__init__()
-        self.cfg, self.units = cfg, units
+        self.cfg, self.units, self.curate = cfg, units, curate
 
     def expand(self, events):
         cfg = self.cfg
@@ -78,8 +79,16 @@ class _Partition(beam.PTransform):
         extracted = assembled["pull_requests"] | "Extract" >> extract_stage.ExtractCode(
             extract_stage.config_from_corpus(cfg.extract), units_dir=self.units
         )
-        rejected = (assembled["rejected"], extracted["rejected"]) | "Rejected" >> beam.Flatten()
-        return {**extracted, "issues": assembled["issues"], "rejected": rejected}
+        rejected = [assembled["rejected"], extracted["rejected"]]
+        tables = {**extracted, "issues": assembled["issues"]}
+        if self.curate:
+            curated = {
+                "pull_requests": extracted["pull_requests"],
+                "blobs": extracted["blobs"],
+            } | "Curate" >> curate_stage.Curate(curate_stage.config_from_corpus(cfg.curate))
+            rejected.append(curated["rejected"])
+            tables.update(pull_requests=curated["pull_requests"], rl_seed=curated["rl_seed"])
+        return {**tables, "rejected": tuple(rejected) | "Rejected" >> beam.Flatten()}
 
 
 class _Curate(beam.PTransform):
@@ -95,35 +104,41 @@ def run_staged(cfg: corpus_config.CorpusConfig, hours: list[str], beam_args: lis
     out = cfg.run.out.rstrip("/")
     work = work_dir(out)
     units = work if cfg.run.resume else None
-    shards = cfg.run.num_shards
     staged = StagedRun()
-    _clear(f"{work}/partitions", f"{work}/parts")  # scratch of an earlier, unfinished run
 
     def run(build: Callable[[beam.Pipeline], None]) -> None:
         pipeline = make_pipeline(beam_args)
         build(pipeline)
         staged.results.append(run_to_completion(pipeline))
 
-    def ingest(p):
-        tables = p | "Hours" >> beam.Create(hours, reshuffle=False) | "Corpus" >> _Ingest(cfg, units)
-        tables["events"] | "Write_events" >> WriteTable(
-            out, "events", EVENTS, batched=True, num_shards=shards
-        )
-        tables["rejected"] | "Write_rejected" >> WriteTable(
-            out, "rejected", TABLES["rejected"], num_shards=shards, name="ingest"
-        )
+    _clear(f"{work}/partitions", f"{work}/parts")  # scratch of an earlier, unfinished run
+    run(lambda p: _ingest(p, cfg, hours, units))
+    inputs, staged.partitions = _partition(cfg, f"{out}/events/*.parquet", f"{work}/partitions")
+    if len(inputs) == 1:
+        run(lambda p: _whole(p, cfg, inputs[0], units))
+    else:
+        for k, pattern in enumerate(inputs):
+            run(lambda p, k=k, pattern=pattern: _one_partition(p, cfg, pattern, k, units))
+        run(lambda p: _curate(p, cfg))
+    _clear(f"{work}/partitions", f"{work}/parts")
+    return staged
 
-    run(ingest)
+
+def _ingest(p: beam.Pipeline, cfg, hours: list[str], units: str | None) -> None:
+    out, shards = cfg.run.out, cfg.run.num_shards
+    tables = p | "Hours" >> beam.Create(hours, reshuffle=False) | "Corpus" >> _Ingest(cfg, units)
+    tables["events"] | "Write_events" >> WriteTable(out, "events", EVENTS, batched=True, num_shards=shards)
+    tables["rejected"] | "Write_rejected" >> WriteTable(
+        out, "rejected", TABLES["rejected"], num_shards=shards, name="ingest"
+    )
+
+
+def _partition(cfg, events: str, folder: str) -> tuple[list[str | None], dict]:
+    """The plan (in the manifest) and each partition's events file pattern; the plan itself, the one
+    thing here that grows with the number of repositories, is gone before the partitions run."""
     start = time.perf_counter()
-    plan = plan_partitions(_files(f"{out}/events/*.parquet"), cfg.run.memory_gb, cfg.run.partitions)
-    inputs = split_events(_files(f"{out}/events/*.parquet"), plan, f"{work}/partitions")
-    staged.partitions = {
-        "count": plan.count,
-        "events": plan.events,
-        "largest_component": plan.largest_component,
-        "memory_gb": cfg.run.memory_gb,
-        "plan_seconds": round(time.perf_counter() - start, 2),
-    }
+    plan = plan_partitions(_files(events), cfg.run.memory_gb, cfg.run.partitions)
+    inputs = split_events(_files(events), plan, folder)
     log.info(
         "corpus: %d kept PR/issue events in %d partitions (largest %d events) for memory_gb=%s",
         sum(plan.events),
@@ -131,48 +146,63 @@ def run_staged(cfg: corpus_config.CorpusConfig, hours: list[str], beam_args: lis
         max(plan.events, default=0),
         cfg.run.memory_gb,
     )
-    for k, pattern in enumerate(inputs):
-        name, parts = f"p{k:05d}", f"{work}/parts/p{k:05d}"
+    return inputs, {
+        "count": plan.count,
+        "events": plan.events,
+        "largest_component": plan.largest_component,
+        "memory_gb": cfg.run.memory_gb,
+        "plan_seconds": round(time.perf_counter() - start, 2),
+    }
 
-        def partition(p, pattern=pattern, name=name, parts=parts):
-            events = (
-                p | "ReadEvents" >> beam.io.ReadFromParquetBatched(pattern) | "Cast" >> beam.Map(_cast)
-                if pattern
-                else p | "NoEvents" >> beam.Create([])
-            )
-            tables = events | "Corpus" >> _Partition(cfg, units)
-            for table, schema, where in (
-                ("issues", TABLES["issues"], out),
-                ("rejected", TABLES["rejected"], out),
-                ("pull_requests", PULL_REQUESTS_EXTRACTED, parts),
-                ("blobs", BLOBS, parts),
-            ):
-                tables[table] | f"Write_{table}" >> WriteTable(
-                    where, table, schema, num_shards=shards, name=name
-                )
 
-        run(partition)
+def _read_events(p: beam.Pipeline, pattern: str | None):
+    if pattern is None:
+        return p | "NoEvents" >> beam.Create([])
+    return p | "ReadEvents" >> beam.io.ReadFromParquetBatched(pattern) | "Cast" >> beam.Map(_cast)
 
-    def curate(p):
-        prs = p | "ReadPRs" >> beam.io.ReadFromParquet(f"{work}/parts/*/pull_requests/*.parquet")
-        blobs = (
-            p
-            | "ReadBlobs" >> beam.io.ReadFromParquet(f"{work}/parts/*/blobs/*.parquet")
-            | "KeyBySha" >> beam.Map(lambda row: (row["blob_sha"], row))
-            | "OnePerSha" >> beam.CombinePerKey(extract_stage.AnyValue())
-            | "Rows" >> beam.Values()
+
+def _whole(p: beam.Pipeline, cfg, pattern: str | None, units: str | None) -> None:
+    """The one partition of a small input: prs, extract and curate in one pipeline."""
+    tables = _read_events(p, pattern) | "Corpus" >> _Partition(cfg, units, curate=True)
+    for table in ("issues", "pull_requests", "blobs", "rl_seed", "rejected"):
+        tables[table] | f"Write_{table}" >> WriteTable(
+            cfg.run.out, table, TABLES[table], num_shards=cfg.run.num_shards
         )
-        tables = {"pull_requests": prs, "blobs": blobs} | "Corpus" >> _Curate(cfg)
-        tables["blobs"] = blobs
-        for table in ("pull_requests", "rl_seed", "rejected", "blobs"):
-            name = "curate" if table == "rejected" else "part"
-            tables[table] | f"Write_{table}" >> WriteTable(
-                out, table, TABLES[table], num_shards=shards, name=name
-            )
 
-    run(curate)
-    _clear(f"{work}/partitions", f"{work}/parts")
-    return staged
+
+def _one_partition(p: beam.Pipeline, cfg, pattern: str | None, k: int, units: str | None) -> None:
+    """Partition k: its issues and rejections into OUT, its PRs and blobs into scratch for curate."""
+    out, name = cfg.run.out, f"p{k:05d}"
+    parts = f"{work_dir(out)}/parts/{name}"
+    tables = _read_events(p, pattern) | "Corpus" >> _Partition(cfg, units)
+    for table, schema, where in (
+        ("issues", TABLES["issues"], out),
+        ("rejected", TABLES["rejected"], out),
+        ("pull_requests", PULL_REQUESTS_EXTRACTED, parts),
+        ("blobs", BLOBS, parts),
+    ):
+        tables[table] | f"Write_{table}" >> WriteTable(
+            where, table, schema, num_shards=cfg.run.num_shards, name=name
+        )
+
+
+def _curate(p: beam.Pipeline, cfg) -> None:
+    """Every partition's PRs (and their blobs, one per sha) -> the curated tables."""
+    parts = f"{work_dir(cfg.run.out)}/parts"
+    prs = p | "ReadPRs" >> beam.io.ReadFromParquet(f"{parts}/*/pull_requests/*.parquet")
+    blobs = (
+        p
+        | "ReadBlobs" >> beam.io.ReadFromParquet(f"{parts}/*/blobs/*.parquet")
+        | "KeyBySha" >> beam.Map(lambda row: (row["blob_sha"], row))
+        | "OnePerSha" >> beam.CombinePerKey(extract_stage.AnyValue())
+        | "Rows" >> beam.Values()
+    )
+    tables = {"pull_requests": prs, "blobs": blobs} | "Corpus" >> _Curate(cfg)
+    tables["blobs"] = blobs
+    for table in ("pull_requests", "rl_seed", "rejected", "blobs"):
+        tables[table] | f"Write_{table}" >> WriteTable(
+            cfg.run.out, table, TABLES[table], num_shards=cfg.run.num_shards, name="curate"
+        )
 
 
 def plan_partitions(files: list[str], memory_gb: float, partitions: int = 0) -> PartitionPlan:
