@@ -37,17 +37,16 @@ from pipelines.common import (
 from pipelines.ingest import HOUR_FILE_REASONS, IngestEvents, ingest_options
 from schemas import TABLES
 from swe_corpus import config as corpus_config
+from swe_corpus import stages
 from swe_corpus.demo import use_demo_world
 from swe_corpus.errors import ConfigError
 from swe_corpus.gharchive import parse_hours
-from swe_corpus.manifest import PIPELINE_STAGES, build_manifest, dataset_card, to_json
+from swe_corpus.manifest import build_manifest, dataset_card, to_json
 from swe_corpus.redaction import redact_url
 
 log = logging.getLogger(__name__)
 
 TABLE_DIRS = tuple(TABLES)
-# Stages whose kept records are the next stage's input (the manifest checks the hand-over too).
-CHAINED_STAGES = ("extract", "filter", "decontaminate", "dedup", "rl_seed")
 
 
 class BuildCorpus(beam.PTransform):
@@ -90,13 +89,13 @@ class BuildCorpus(beam.PTransform):
 # attributes time to the step running, exclusive of the steps it calls), summed by the stage owning the
 # step's label. Labels are BuildCorpus's; the curate steps are Curate's.
 STEP_STAGES = (
-    ("Corpus/Ingest/", "ingest"),
-    ("Corpus/PullRequests/", "prs"),
-    ("Corpus/Extract/", "extract"),
-    ("Corpus/Curate/Filter", "filter"),
-    ("Corpus/Curate/Decontaminate", "decontaminate"),
-    ("Corpus/Curate/Dedup", "dedup"),
-    ("Corpus/Curate/Seeds", "rl_seed"),
+    ("Corpus/Ingest/", stages.INGEST),
+    ("Corpus/PullRequests/", stages.PRS),
+    ("Corpus/Extract/", stages.EXTRACT),
+    ("Corpus/Curate/Filter", stages.FILTER),
+    ("Corpus/Curate/Decontaminate", stages.DECONTAMINATE),
+    ("Corpus/Curate/Dedup", stages.DEDUP),
+    ("Corpus/Curate/Seeds", stages.RL_SEED),
     ("Write_", "write"),
 )
 EXECUTION_TIME = "ptransform_execution_time:total_msecs"
@@ -158,7 +157,7 @@ def write_tables(tables: dict, out: str, num_shards: int) -> None:
 def funnel_table(funnel: dict[str, dict]) -> str:
     """The funnel as aligned text: per stage in, kept, rejected by reason."""
     lines = [f"{'stage':<14}{'in':>9}{'kept':>9}  not kept, by reason"]
-    for stage in PIPELINE_STAGES:
+    for stage in stages.PIPELINE_STAGES:
         row = funnel.get(stage)
         if not row or not row.get("in"):
             continue
@@ -271,7 +270,9 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
         "beam_args": beam_args,
     }
     funnel_counts = counters(result, FUNNEL)
-    manifest = build_manifest(cfg.to_dict(), inputs, funnel_counts, PIPELINE_STAGES, chained=CHAINED_STAGES)
+    manifest = build_manifest(
+        cfg.to_dict(), inputs, funnel_counts, stages.PIPELINE_STAGES, chained=stages.CHAINED_STAGES
+    )
     manifest["wall_seconds"] = round(seconds, 1)
     manifest["stage_seconds"] = stage_seconds(step_execution_msecs(result))
     health = InputHealth.from_counters(len(hours), funnel_counts, counters(result, extract_stage.DETAIL))

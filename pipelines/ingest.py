@@ -57,9 +57,9 @@ from swe_corpus.gharchive import (
     parse_hours,
 )
 from swe_corpus.redaction import redact_text, redact_url
-from swe_corpus.rejects import rejection
+from swe_corpus.rejects import Rejection
 
-NAMESPACE = "ingest"
+NAMESPACE = STAGE  # the namespace of ingest's counters besides the funnel
 STREAM_BREAKS = frozenset({"truncated_gzip", "corrupt_gzip"})  # iter_decompressed's break reasons
 
 
@@ -151,7 +151,7 @@ class ReadHourFn(beam.DoFn):
             stats.objects += 1
             stats.rejected_by_reason["read_failed"] += 1  # counted with the file's other records
             yield beam.pvalue.TaggedOutput(
-                REJECTED_TAG, rejection(STAGE, "read_failed", str(exc), source_file=name)
+                REJECTED_TAG, Rejection(STAGE, "read_failed", str(exc), source_file=name).row()
             )
         if self.downloader is not None and stats.rejected_by_reason.keys() & STREAM_BREAKS:
             self.downloader.evict(hour)  # broken on disk since it was checked: download it next run
@@ -182,7 +182,7 @@ class ReadHourFn(beam.DoFn):
     @staticmethod
     def _file_rejection(reason: str, detail: str, name: str):
         count(STAGE, "in")
-        yield rejected_output(STAGE, reason, detail, source_file=name)
+        yield rejected_output(Rejection(STAGE, reason, detail, source_file=name))
 
 
 class IngestEvents(beam.PTransform):

@@ -13,15 +13,15 @@ import datetime as dt
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import unidiff
 
 from swe_corpus.git_mirror import GitError, GitMirror, GitRepo, MirrorConfig, MirrorError
 from swe_corpus.languages import is_doc_path, is_test_path, language_of
+from swe_corpus.pull_requests import relink_commit_messages
 from swe_corpus.redaction import redact_text
-from swe_corpus.rejects import rejection
+from swe_corpus.rejects import RejectError, Rejection
 from swe_corpus.relevant import (
     DEFAULT_BUDGET_BYTES,
     DEFAULT_K,
@@ -35,6 +35,7 @@ from swe_corpus.relevant import (
     RelevantPredictor,
     select_within_budget,
 )
+from swe_corpus.stages import EXTRACT
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +47,8 @@ MAX_REBASE_WALK = 250
 RELEVANT_PREDICTORS = ("local", "llm", "none")
 
 
-class ExtractError(Exception):
+class ExtractError(RejectError):
     """The PR cannot be extracted; `reason` is its rejection code."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason = reason
 
 
 @dataclass
@@ -400,19 +397,13 @@ def add_relevant_files(
     ext.blobs.update(blobs)
 
 
-def extract_repo(
-    repo_name: str,
-    prs: list[dict],
-    config: ExtractConfig,
-    mirror: GitMirror | None = None,
-    finish_row: Callable[[dict], dict] | None = None,
-):
+def extract_repo(repo_name: str, prs: list[dict], config: ExtractConfig, mirror: GitMirror | None = None):
     """Mirror one repository once and extract every PR of it.
 
-    Yields ("pull_requests", row), ("blobs", row), ("rejected", row) and ("count", name) so the caller
-    (a Beam DoFn, the benchmark) routes outputs and funnel counters; never raises for bad data.
-    `finish_row` (the pipeline's commit-message relinking) runs inside each PR's error handling, so its
-    failure rejects that PR alone.
+    Yields ("pull_requests", row), ("blobs", row), ("rejected", Rejection) and ("count", (name, n)) so
+    the caller (a Beam DoFn, the benchmark) routes outputs and funnel counters; never raises for bad
+    data. Each row is relinked with its commit messages (`relink_commit_messages`) inside the PR's error
+    handling, so a failure there rejects that PR alone.
     """
     mirror = mirror or GitMirror(config.mirror)
     try:
@@ -440,9 +431,7 @@ def extract_repo(
                 cols["relevant_files"], cols["relevant_predictor"] = [], None
                 if predictor is not None:
                     add_relevant_files(repo, pr, ext, predictor, config, cochange)
-                row = {**pr, **cols, "root_commits": roots}
-                if finish_row is not None:
-                    row = finish_row(row)
+                row = relink_commit_messages({**pr, **cols, "root_commits": roots})
             except (ExtractError, GitError) as e:
                 yield "rejected", reject(pr, e.reason, str(e))
                 continue
@@ -475,8 +464,6 @@ def root_commits(repo: GitRepo) -> list[str]:
         return []
 
 
-def reject(pr: dict, reason: str, detail: str) -> dict:
-    """The `rejected` row of a PR; credentials in URLs redacted (`rejection` bounds the detail)."""
-    return rejection(
-        "extract", reason, redact_text(detail), instance_id=pr.get("instance_id"), repo=pr.get("repo")
-    )
+def reject(pr: dict, reason: str, detail: str) -> Rejection:
+    """The extract Rejection of a PR; credentials in URLs redacted (the row builder bounds the detail)."""
+    return Rejection(EXTRACT, reason, redact_text(detail)).of(pr)

@@ -1,6 +1,6 @@
 """PR filters of the curation stage (SWE-RL section 2.1 plus BigCode's bot rules).
 
-Each filter is a small callable with a ``name`` and returns ``None`` (keep) or a ``Verdict`` (reason code +
+Each filter is a small callable with a ``name`` and returns ``None`` (keep) or a ``Rejection`` (reason code +
 human detail). `FilterChain` runs them in order and adds the measurement columns every curated row carries
 (text language and score, change sizes) whether or not a filter uses them.
 """
@@ -14,14 +14,8 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from swe_corpus.linking import strip_non_prose
-
-
-class Verdict(NamedTuple):
-    """Why a PR is rejected: `reason` is the machine code (rejected.reason), `detail` the human text."""
-
-    reason: str
-    detail: str
-
+from swe_corpus.rejects import Rejection
+from swe_corpus.stages import FILTER
 
 # --------------------------------------------------------------------------- config
 # BigCode's exact bot names (StarCoder2 issues/PRs pipeline), compared case-insensitively because GitHub
@@ -194,31 +188,31 @@ class BotFilter:
         self.names = frozenset(n.lower() for n in config.bot_names)
         self.keywords = [(k, _keyword_pattern(k)) for k in config.swe_rl_keywords]
 
-    def login_verdict(self, login: str) -> Verdict | None:
+    def login_verdict(self, login: str) -> Rejection | None:
         low = login.lower()
         if low in self.names:
-            return Verdict("bot_login", f"login {login!r} is a known bot")
+            return Rejection(FILTER, "bot_login", f"login {login!r} is a known bot")
         for part in self.config.bot_login_contains:
             if part in low:
-                return Verdict("bot_login", f"login {login!r} contains {part!r}")
+                return Rejection(FILTER, "bot_login", f"login {login!r} contains {part!r}")
         for suffix in self.config.bot_login_suffixes:
             if low.endswith(suffix) and low != suffix:
-                return Verdict("bot_login", f"login {login!r} ends with {suffix!r}")
+                return Rejection(FILTER, "bot_login", f"login {login!r} ends with {suffix!r}")
         return None
 
-    def __call__(self, pr: dict) -> Verdict | None:
+    def __call__(self, pr: dict) -> Rejection | None:
         login = pr.get("user_login") or ""
         if self.config.reject_bot_user_type and (pr.get("user_type") or "").lower() == "bot":
-            return Verdict("bot_user_type", f"user {login!r} has type Bot")
+            return Rejection(FILTER, "bot_user_type", f"user {login!r} has type Bot")
         if login and (v := self.login_verdict(login)):
             return v
         title, body = pr.get("title") or "", pr.get("body") or ""
         for where, text in (("login", login), ("title", title), ("body", body)):
             for keyword, pattern in self.keywords:
                 if pattern.search(text):
-                    return Verdict("bot_keyword", f"{where} contains {keyword!r}")
+                    return Rejection(FILTER, "bot_keyword", f"{where} contains {keyword!r}")
         if _BUMP_TITLE.search(title) or _BUMP_FROM_TO.search(body) or "bump" in login.lower():
-            return Verdict("bot_keyword", "version bump PR ('bump' in title, body or login)")
+            return Rejection(FILTER, "bot_keyword", "version bump PR ('bump' in title, body or login)")
         return None
 
 
@@ -247,19 +241,21 @@ class SizeFilter:
     def __init__(self, config: FilterConfig):
         self.config = config
 
-    def __call__(self, pr: dict, size: ChangeSize | None = None) -> Verdict | None:
+    def __call__(self, pr: dict, size: ChangeSize | None = None) -> Rejection | None:
         """`size`: change_size(pr) when the caller has it already (FilterChain stores it on the row)."""
         size = size or change_size(pr)
         c = self.config
         binary_only = size.files and all(f.get("binary") for f in pr.get("changed_files") or [])
         if size.files == 0 or (size.lines == 0 and size.patch_bytes == 0 and not binary_only):
-            return Verdict("empty_change", f"{size.files} files, {size.lines} changed lines")
+            return Rejection(FILTER, "empty_change", f"{size.files} files, {size.lines} changed lines")
         if size.files > c.max_changed_files:
-            return Verdict("too_many_files", f"{size.files} changed files > {c.max_changed_files}")
+            return Rejection(FILTER, "too_many_files", f"{size.files} changed files > {c.max_changed_files}")
         if size.lines > c.max_changed_lines:
-            return Verdict("too_many_lines", f"{size.lines} changed lines > {c.max_changed_lines}")
+            return Rejection(FILTER, "too_many_lines", f"{size.lines} changed lines > {c.max_changed_lines}")
         if size.patch_bytes > c.max_patch_bytes:
-            return Verdict("patch_too_large", f"{size.patch_bytes} diff bytes > {c.max_patch_bytes}")
+            return Rejection(
+                FILTER, "patch_too_large", f"{size.patch_bytes} diff bytes > {c.max_patch_bytes}"
+            )
         return None
 
 
@@ -354,7 +350,7 @@ class HunkFilter:
         self.config = config
         self.kinds = set(config.hunk_kinds)
 
-    def __call__(self, pr: dict) -> Verdict | None:
+    def __call__(self, pr: dict) -> Rejection | None:
         kinds = classify_hunks(pr, self.config)
         if not kinds or not all(k in self.kinds for k in kinds):
             return None
@@ -362,7 +358,7 @@ class HunkFilter:
         for k in kinds:
             counts[k] = counts.get(k, 0) + 1
         detail = ", ".join(f"{k}={n}" for k, n in sorted(counts.items()))
-        return Verdict("all_hunks_filtered", f"every hunk is trivial: {detail}")
+        return Rejection(FILTER, "all_hunks_filtered", f"every hunk is trivial: {detail}")
 
 
 # --------------------------------------------------------------------------- language
@@ -433,12 +429,14 @@ class LanguageFilter:
         self.languages = set(config.languages)
         self.min_score = config.min_language_score
 
-    def __call__(self, pr: dict) -> Verdict | None:
+    def __call__(self, pr: dict) -> Rejection | None:
         if not self.languages:
             return None
         label, score = pr.get("text_language"), pr.get("text_language_score") or 0.0
         if label not in self.languages or score < self.min_score:
-            return Verdict("language", f"text language {label} ({score:.2f}) not in {sorted(self.languages)}")
+            return Rejection(
+                FILTER, "language", f"text language {label} ({score:.2f}) not in {sorted(self.languages)}"
+            )
         return None
 
 
@@ -463,10 +461,10 @@ class FilterChain:
             LanguageFilter(self.config),
         ]
 
-    def __call__(self, pr: dict) -> tuple[dict, Verdict | None]:
+    def __call__(self, pr: dict) -> tuple[dict, Rejection | None]:
         missing = [k for k in REQUIRED if pr.get(k) in (None, "")]
         if missing:
-            return pr, Verdict("malformed", f"missing {', '.join(missing)}")
+            return pr, Rejection(FILTER, "malformed", f"missing {', '.join(missing)}")
         bots, sizes, hunks, language = self.filters
         if verdict := bots(pr):
             return pr, verdict

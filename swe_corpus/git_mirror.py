@@ -27,6 +27,7 @@ from pathlib import Path
 from swe_corpus import procs
 from swe_corpus.clone_cache import COMPLETE_MARKER, DEFAULT_MAX_GB, CloneCache, dir_bytes
 from swe_corpus.redaction import redact_text
+from swe_corpus.rejects import RejectError
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,11 @@ FETCH_REFSPECS = (
 )
 
 
-class MirrorError(Exception):
+class MirrorError(RejectError):
     """A repository could not be mirrored; `reason` is the rejection code, the message is redacted."""
 
     def __init__(self, reason: str, detail: str):
-        super().__init__(redact_text(detail))
-        self.reason = reason
+        super().__init__(reason, redact_text(detail))
 
 
 def validate_repo(repo: str) -> str:
@@ -356,12 +356,11 @@ class GitMirror:
 HEX40_RE = re.compile(r"^[0-9a-f]{40}$")
 
 
-class GitError(Exception):
-    """A read-only git command failed on a mirror; `reason` is a rejection code."""
+class GitError(RejectError):
+    """A read-only git command failed on a mirror; `reason` is a rejection code, the message redacted."""
 
     def __init__(self, reason: str, detail: str):
-        super().__init__(redact_text(detail))
-        self.reason = reason
+        super().__init__(reason, redact_text(detail))
 
 
 @dataclass(frozen=True)

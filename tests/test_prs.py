@@ -119,7 +119,7 @@ def test_close_reopen_close_takes_final_state():
     )
     reopened = prs.assemble_pull_request(rows[:3])
     assert (reopened["state"], reopened["merged"]) == ("open", False)
-    assert prs.rejection_reason(reopened, keep_unmerged=False, hydrate=False)[0] == "unmerged"
+    assert prs.rejection_reason(reopened, keep_unmerged=False, hydrate=False).reason == "unmerged"
     assert prs.rejection_reason(reopened, keep_unmerged=True, hydrate=False) is None
 
 
@@ -202,13 +202,13 @@ def test_trimmed_era_merge_from_action_needs_hydration():
     rows = [pr_event(5, 0, "opened", **stub), pr_event(5, 9, "merged", **{**stub, "merged": True})]
     pr = prs.assemble_pull_request(rows)
     assert pr["merged"] and pr["merged_at"] == at(9) and pr["_trimmed"]
-    assert prs.rejection_reason(pr, keep_unmerged=False, hydrate=False)[0] == "trimmed_era_no_text"
+    assert prs.rejection_reason(pr, keep_unmerged=False, hydrate=False).reason == "trimmed_era_no_text"
     assert prs.rejection_reason(pr, keep_unmerged=False, hydrate=True) is None and prs.needs_hydration(pr)
 
 
 def test_pr_seen_only_through_comments_has_unknown_merge_status():
     pr = prs.assemble_pull_request([comment(5, 3, "ping", 1)])
-    assert prs.rejection_reason(pr, keep_unmerged=False, hydrate=False)[0] == "merge_unknown"
+    assert prs.rejection_reason(pr, keep_unmerged=False, hydrate=False).reason == "merge_unknown"
 
 
 def test_issue_record_and_swe_bench_texts():
