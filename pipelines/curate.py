@@ -146,6 +146,7 @@ def _components(item):
         yield node[1], (root, size)
 
 
+@beam.typehints.with_output_types(dict)  # the main output: kept rows (rejections are tagged)
 class DecideDuplicates(beam.DoFn):
     """Joins cluster assignments back onto PRs: the representative is kept, the rest rejected."""
 

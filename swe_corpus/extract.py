@@ -4,7 +4,8 @@ commits.
 One subprocess per PR: `git log --boundary head ^base` lists the commits and yields the merge base.
 The diff (`-z --raw -p -M`: structure and text of the whole change at once) comes from a long-running
 `git diff-tree --stdin`, contents from a long-running `cat-file --batch-command`. The patch text is
-exactly `git diff` of the same commits, split per file in git's own order and checked with unidiff.
+exactly `git diff` of the same commits, split per file in git's own order and checked with unidiff
+(`swe_corpus.diffs`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
-import unidiff
-
+from swe_corpus.diffs import UnidiffParseError, parse_patch, split_patch
 from swe_corpus.git_mirror import GitError, GitMirror, GitRepo, MirrorConfig, MirrorError
 from swe_corpus.languages import is_doc_path, is_test_path, language_of
 from swe_corpus.pull_requests import relink_commit_messages
@@ -152,25 +152,6 @@ def parse_raw_and_patch(out: bytes) -> tuple[list[RawChange], bytes]:
     return changes, out[pos:]
 
 
-def split_patch(patch: bytes) -> list[bytes]:
-    """Per-file chunks of a patch, each starting at its `diff --git` line (hunk lines never can)."""
-    chunks: list[bytes] = []
-    start = None
-    pos = 0
-    while True:
-        idx = patch.find(b"diff --git ", pos)
-        while idx > 0 and patch[idx - 1 : idx] != b"\n":
-            idx = patch.find(b"diff --git ", idx + 1)
-        if idx < 0:
-            break
-        if start is not None:
-            chunks.append(patch[start:idx])
-        start, pos = idx, idx + 1
-    if start is not None:
-        chunks.append(patch[start:])
-    return chunks
-
-
 def decode_chunk(chunk: bytes, counts: Counter) -> str:
     try:
         return chunk.decode("utf-8")
@@ -181,7 +162,7 @@ def decode_chunk(chunk: bytes, counts: Counter) -> str:
 
 def check_chunk(text: str, expected_files: int = 1) -> tuple[int, int, bool]:
     """(additions, deletions, binary) of one path's diff, parsed by unidiff (raises on malformed diffs)."""
-    files = unidiff.PatchSet(text)
+    files = parse_patch(text)
     if len(files) != expected_files:
         raise ExtractError(
             "diff_parse_error", f"expected {expected_files} file(s) in chunk, got {len(files)}"
@@ -326,7 +307,7 @@ def extract_pr(repo: GitRepo, pr: dict, limits: ExtractLimits | None = None) -> 
         return ext
     except GitError as e:
         raise ExtractError(e.reason, str(e)) from None
-    except unidiff.UnidiffParseError as e:
+    except UnidiffParseError as e:
         raise ExtractError("diff_parse_error", str(e)[:300]) from None
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
+from swe_corpus.diffs import changed_lines
 from swe_corpus.linking import strip_non_prose
 from swe_corpus.rejects import Rejection
 from swe_corpus.stages import FILTER
@@ -267,26 +268,6 @@ _VERSION_LINE = re.compile(
 )
 
 
-def split_file_diffs(patch: str) -> dict[str, list[list[str]]]:
-    """A unified diff -> {path: [hunk lines...]}: only the changed (+/-) lines of each hunk are kept."""
-    files: dict[str, list[list[str]]] = {}
-    current: list[list[str]] | None = None
-    path = None
-    for line in (patch or "").splitlines():
-        if line.startswith("diff --git "):
-            m = re.match(r"diff --git a/(.*?) b/(.*)$", line)
-            path = m.group(2) if m else line[11:]
-            current = files.setdefault(path, [])
-        elif line.startswith("+++ ") and path is None:
-            path = line[4:].removeprefix("b/")
-            current = files.setdefault(path, [])
-        elif line.startswith("@@") and current is not None:
-            current.append([])
-        elif current and line[:1] in "+-" and not line.startswith(("+++ ", "--- ")):
-            current[-1].append(line)
-    return files
-
-
 def file_kind(path: str, changed: dict) -> str | None:
     """The hunk-filter kind that applies to a whole file (lock/vendored/generated/minified/binary) or None."""
     p = PurePosixPath(path)
@@ -326,9 +307,9 @@ def hunk_kind(lines: list[str], path: str, config: FilterConfig) -> str | None:
 def classify_hunks(pr: dict, config: FilterConfig) -> list[str | None]:
     """One kind per hunk of the PR (None = substantive). Binary files count as one flagged hunk."""
     changed = {f.get("path"): f for f in pr.get("changed_files") or []}
-    diffs = split_file_diffs(pr.get("patch") or "")
-    diffs.update(split_file_diffs(pr.get("test_patch") or ""))
-    diffs.update(split_file_diffs(pr.get("doc_patch") or ""))
+    diffs = changed_lines(pr.get("patch") or "")
+    diffs.update(changed_lines(pr.get("test_patch") or ""))
+    diffs.update(changed_lines(pr.get("doc_patch") or ""))
     kinds: list[str | None] = []
     for path in set(changed) | set(diffs):
         if path is None:

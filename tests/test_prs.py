@@ -245,3 +245,39 @@ def test_issue_record_and_swe_bench_texts():
     assert out["hints_text"] == "same here\n"
     assert "_links" not in out
     assert prs.hints_text([issue], None) == "same here\nafter the PR"
+
+
+def _issue(title, comments: int, opened: bool = True, repo_id: int = 1) -> dict:
+    return {"issue_id": "o__r-3", "repo": "o/r", "number": 3, "repo_id": repo_id, "title": title,
+            "comments": [{}] * comments, "_opened_in_window": opened}  # fmt: skip
+
+
+def test_the_most_complete_group_of_an_issue_is_chosen_the_others_rejected():
+    text, no_text, earlier = _issue("t", 0, repo_id=1), _issue(None, 5, repo_id=2), _issue("t", 9, False, 3)
+    kept, others = prs.choose_issue([no_text, earlier, text])
+    assert kept is text and others == [earlier, no_text]
+    assert prs.choose_issue([]) == (None, [])
+    r = prs.duplicate_issue_rejection(no_text, kept)
+    assert (r.stage, r.reason, r.instance_id, r.repo) == ("issues", "duplicate_item_key", "o__r-3", "o/r")
+    assert "(repo_id 1)" in r.detail and "(repo_id 2, 5 comments)" in r.detail
+
+
+def test_a_link_to_an_issue_without_text_is_rejected_with_why():
+    link = {"repo": "o/r", "number": 3}
+
+    def reason(issue, hydrate):
+        r = prs.link_rejection("o__r-9", "o/r", link, issue, hydrate)
+        assert (r.stage, r.instance_id, r.repo) == ("link", "o__r-9", "o/r") and "o/r#3" in r.detail
+        return r.reason
+
+    assert reason(None, hydrate=True) == reason(_issue(None, 0), hydrate=True) == "issue_hydration_failed"
+    assert reason(None, hydrate=False) == "issue_not_in_events"
+    assert reason(_issue(None, 0), hydrate=False) == "issue_without_text"
+
+
+def test_a_pr_the_api_says_is_not_merged_is_a_hydrate_rejection():
+    pr = {"instance_id": "o__r-9", "repo": "o/r", "merged": False}
+    r = prs.hydrated_rejection(pr, {**pr, "repo": "o/renamed"}, keep_unmerged=False)
+    assert (r.stage, r.reason, r.repo) == ("hydrate", "unmerged", "o/r")
+    assert prs.hydrated_rejection(pr, pr, keep_unmerged=True) is None
+    assert prs.hydrated_rejection(pr, {**pr, "merged": True}, keep_unmerged=False) is None
