@@ -17,7 +17,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from swe_corpus.diffs import UnidiffParseError, parse_patch, split_patch
-from swe_corpus.git_mirror import GitError, GitMirror, GitRepo, MirrorConfig, MirrorError
+from swe_corpus.git_mirror import GitMirror, MirrorConfig, MirrorError
+from swe_corpus.git_repo import GitError, GitRepo
 from swe_corpus.languages import is_doc_path, is_test_path, language_of
 from swe_corpus.pull_requests import relink_commit_messages
 from swe_corpus.redaction import redact_text

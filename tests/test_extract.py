@@ -9,7 +9,8 @@ import unidiff
 from test_git_helpers import RepoBuilder, git_out
 
 from swe_corpus.extract import ExtractConfig, ExtractError, ExtractLimits, extract_pr, extract_repo, log_range
-from swe_corpus.git_mirror import GitError, GitMirror, GitRepo, MirrorConfig
+from swe_corpus.git_mirror import GitMirror, MirrorConfig
+from swe_corpus.git_repo import GitError, GitRepo
 from swe_corpus.languages import is_doc_path, is_test_path, language_of
 
 REPO = "acme/widgets"

@@ -20,7 +20,8 @@ from test_extract import pr_row
 import schemas.tables as schemas
 from pipelines.common import rows_to_table
 from swe_corpus.extract import ExtractConfig, extract_repo
-from swe_corpus.git_mirror import GitError, GitMirror, GitRepo, MirrorConfig, MirrorError
+from swe_corpus.git_mirror import GitMirror, MirrorConfig, MirrorError
+from swe_corpus.git_repo import GitError, GitRepo
 
 BOMB_REPO = "acme/bomb"
 CAPS = {"max_git_memory_bytes": 64 * 2**20, "max_tree_entries": 10_000}  # small caps, small bomb

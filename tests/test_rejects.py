@@ -7,7 +7,8 @@ from swe_corpus.decompress import StreamBreak
 from swe_corpus.event_normalize import UnusableEvent
 from swe_corpus.extract import ExtractError
 from swe_corpus.gharchive import DownloadError
-from swe_corpus.git_mirror import GitError, MirrorError
+from swe_corpus.git_mirror import MirrorError
+from swe_corpus.git_repo import GitError
 from swe_corpus.github_api import HydrationError, NotFound
 from swe_corpus.rejects import (
     DETAIL_CHARS,
