@@ -50,6 +50,16 @@ class TreeEntry:
     sha: str
 
 
+def _send(proc: subprocess.Popen, request: str, end, name: str) -> None:
+    """Write one request to a long-running git process; one that exited is ended (`end`) and raises."""
+    try:
+        proc.stdin.write(request.encode())
+        proc.stdin.flush()
+    except BrokenPipeError:
+        end()
+        raise GitError("git_failed", f"{name} exited") from None
+
+
 class GitRepo:
     """Read-only access to a bare mirror: one long-running `git cat-file --batch-command` for objects,
     plus a few whole-answer git calls (diff, log, ls-tree, grep). Same inert config as the clone.
@@ -182,12 +192,7 @@ class GitRepo:
         if not HEX40_RE.match(oid):
             return None
         proc = self._catfile()
-        try:
-            proc.stdin.write(f"{cmd} {oid}\n".encode())
-            proc.stdin.flush()
-        except BrokenPipeError:
-            self._end_cat()
-            raise GitError("git_failed", "git cat-file exited") from None
+        _send(proc, f"{cmd} {oid}\n", self._end_cat, "git cat-file")
         # Answers are read whole, so nothing is buffered here: select sees a stalled lazy fetch.
         if not select.select([proc.stdout], [], [], self.timeout_s)[0]:
             self._end_cat()
@@ -236,12 +241,7 @@ class GitRepo:
             )
         proc = self._difftree
         header, mark = f"{head}\0".encode(), f"{head}\0".encode()
-        try:
-            proc.stdin.write(f"{head} {base}\n{head} {head}\n".encode())
-            proc.stdin.flush()
-        except BrokenPipeError:
-            self._end_difftree()
-            raise GitError("git_failed", "git diff-tree exited") from None
+        _send(proc, f"{head} {base}\n{head} {head}\n", self._end_difftree, "git diff-tree")
         buf = bytearray()
         fd = proc.stdout.fileno()
         deadline = time.monotonic() + self.timeout_s

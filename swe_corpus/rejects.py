@@ -17,38 +17,49 @@ DETAIL_CHARS = 1000  # a detail may quote its input (an hour name, a git error):
 ERROR = "error"  # the reason of a record a defect (an unexpected exception) rejected
 
 
-@dataclass(frozen=True)
-class Rejection:
-    """A record rejected by `stage` for `reason` (the machine code, `rejected.reason`), with `detail`
-    (the human text) and where the record is: instance_id/repo for PRs and issues, source_file,
-    line_number and raw bytes for input lines."""
+@dataclass(frozen=True, kw_only=True)
+class Where:
+    """The record a rejection is about: instance_id and repo for a PR or an issue; file, line number
+    and bytes for an input line (the row keeps the first ones)."""
 
-    stage: str
-    reason: str
-    detail: str | None = None
     instance_id: str | None = None
     repo: str | None = None
     source_file: str | None = None
     line_number: int | None = None
     raw: bytes | str | None = None
 
+
+@dataclass(frozen=True)
+class Rejection(Where):
+    """A record rejected by `stage` for `reason` (the machine code, `rejected.reason`), with `detail`
+    (the human text); where the record is, as keywords (`Where`)."""
+
+    stage: str
+    reason: str
+    detail: str | None = None
+
     def of(self, record: dict) -> Rejection:
         """This rejection about a PR (or issue) row: its instance_id and repo attached."""
         return dataclasses.replace(self, instance_id=record.get("instance_id"), repo=record.get("repo"))
 
     def row(self) -> dict:
-        """The row of `schemas.REJECTED`: `raw` cut to its first bytes and decoded with replacement,
-        `detail` cut to DETAIL_CHARS."""
-        return rejection(
-            self.stage,
-            self.reason,
-            self.detail,
-            instance_id=self.instance_id,
-            repo=self.repo,
-            source_file=self.source_file,
-            line_number=self.line_number,
-            raw=self.raw,
-        )
+        """The row of `schemas.REJECTED` (its one builder): `raw` cut to its first bytes and decoded with
+        replacement, `detail` cut to DETAIL_CHARS."""
+        raw = self.raw
+        if isinstance(raw, bytes):
+            raw = raw[:RAW_PREFIX_BYTES].decode("utf-8", "replace")
+        elif isinstance(raw, str):
+            raw = raw[:RAW_PREFIX_BYTES]
+        return {
+            "stage": self.stage,
+            "reason": self.reason,
+            "detail": self.detail[:DETAIL_CHARS] if self.detail is not None else None,
+            "instance_id": self.instance_id,
+            "repo": self.repo,
+            "source_file": self.source_file,
+            "line_number": self.line_number,
+            "raw_prefix": raw,
+        }
 
 
 class RejectError(Exception):
@@ -72,34 +83,10 @@ def error_rejection(stage: str, err: BaseException, reason: str = ERROR) -> Reje
     return Rejection(stage, reason, f"{type(err).__name__}: {err}")
 
 
-def rejection(
-    stage: str,
-    reason: str,
-    detail: str | None = None,
-    *,
-    instance_id: str | None = None,
-    repo: str | None = None,
-    source_file: str | None = None,
-    line_number: int | None = None,
-    raw: bytes | str | None = None,
-) -> dict:
-    """A row of `schemas.REJECTED` (the one builder: `Rejection.row` and the ingest parser's hot path,
-    which records many damaged lines, call it). `raw` is cut to its first bytes and decoded with
-    replacement; `detail` is cut to DETAIL_CHARS."""
-    if isinstance(raw, bytes):
-        raw = raw[:RAW_PREFIX_BYTES].decode("utf-8", "replace")
-    elif isinstance(raw, str):
-        raw = raw[:RAW_PREFIX_BYTES]
-    return {
-        "stage": stage,
-        "reason": reason,
-        "detail": detail[:DETAIL_CHARS] if detail is not None else None,
-        "instance_id": instance_id,
-        "repo": repo,
-        "source_file": source_file,
-        "line_number": line_number,
-        "raw_prefix": raw,
-    }
+def rejection(stage: str, reason: str, detail: str | None = None, **where) -> dict:
+    """The `rejected` row of `Rejection(stage, reason, detail, **where)` (the ingest parser's many
+    damaged lines are recorded with it)."""
+    return Rejection(stage, reason, detail, **where).row()
 
 
 def instance_id(repo: str, number: int) -> str:
