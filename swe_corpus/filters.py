@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from swe_corpus.diffs import changed_lines
+from swe_corpus.languages import is_lock_file
 from swe_corpus.linking import strip_non_prose
 from swe_corpus.rejects import Rejection
 from swe_corpus.stages import FILTER
@@ -65,30 +66,6 @@ BIGCODE_BOT_NAMES = (
 BIGCODE_LOGIN_CONTAINS = ("[bot]", "bors-", "jenkins", "k8s-", "travis")
 BIGCODE_LOGIN_SUFFIXES = ("bot", "-ci", "-build", "-test", "-testing", "-linter", "-automation", "-robot")
 
-LOCK_FILES = frozenset(
-    {
-        "package-lock.json",
-        "npm-shrinkwrap.json",
-        "yarn.lock",
-        "pnpm-lock.yaml",
-        "bun.lockb",
-        "cargo.lock",
-        "poetry.lock",
-        "pipfile.lock",
-        "pdm.lock",
-        "uv.lock",
-        "composer.lock",
-        "gemfile.lock",
-        "go.sum",
-        "podfile.lock",
-        "packages.lock.json",
-        "flake.lock",
-        "mix.lock",
-        "pubspec.lock",
-        "gradle.lockfile",
-        "package.resolved",
-    }
-)
 VENDOR_DIRS = frozenset(
     {
         "vendor",
@@ -274,7 +251,7 @@ def file_kind(path: str, changed: dict) -> str | None:
     low = path.lower()
     if changed.get("binary") or changed.get("content_omitted") == "binary":
         return "binary"
-    if p.name.lower() in LOCK_FILES or low.endswith(".lock"):
+    if is_lock_file(path):
         return "lock_file"
     if any(part.lower() in VENDOR_DIRS for part in p.parts[:-1]):
         return "vendored"
