@@ -27,15 +27,13 @@ from pipelines.common import (
 from swe_corpus.config import add_config_arguments, resolve_config, section_options
 from swe_corpus.extract import ExtractConfig, ExtractLimits, extract_repo, reject
 from swe_corpus.git_mirror import GitMirror, MirrorConfig
+from swe_corpus.health import REPOS_FAILED, REPOS_MIRRORED
 from swe_corpus.relevant import DEFAULT_LLM_MODEL, DEFAULT_LLM_URL
 from swe_corpus.stages import EXTRACT as STAGE
 
 log = logging.getLogger(__name__)
 DETAIL = "extract_detail"  # counters besides the funnel: mirror tags, repositories mirrored or failed
-# `DETAIL` counters per repository: mirrored, or failed by reason (`repos_failed:<reason>`); the corpus
-# run fails loudly when every repository failed.
-REPOS_MIRRORED = "repos_mirrored"
-REPOS_FAILED = "repos_failed"
+# (`swe_corpus.health`: the corpus run fails loudly when every repository failed)
 
 
 class ExtractRepositoryFn(beam.DoFn):

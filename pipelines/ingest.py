@@ -63,19 +63,6 @@ NAMESPACE = STAGE  # the namespace of ingest's counters besides the funnel
 STREAM_BREAKS = frozenset({"truncated_gzip", "corrupt_gzip"})  # iter_decompressed's break reasons
 
 
-# Rejections that stand for a whole hour file: what `corpus` counts as an hour that gave nothing.
-HOUR_FILE_REASONS = (
-    "gap_404",
-    "bad_hour",
-    "download_failed",
-    "download_invalid",
-    "download_too_large",
-    "download_timeout",
-    "read_failed",
-    "empty_hour",
-)
-
-
 def _inc(namespace: str, name: str, value: int) -> None:
     if value:
         Metrics.counter(namespace, name).inc(value)
