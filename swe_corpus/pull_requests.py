@@ -187,30 +187,30 @@ def assemble_pull_request(rows: Iterable[dict]) -> dict:
 
 def rejection_reason(pr: dict, keep_unmerged: bool, hydrate: bool) -> Rejection | None:
     """Why an assembled PR cannot be kept as is (a `prs` Rejection); None when it is kept."""
-    reason, detail = _rejection_reason(pr, keep_unmerged, hydrate) or (None, None)
-    return None if reason is None else Rejection(PRS, reason, detail).of(pr)
 
+    def reject(reason: str, detail: str) -> Rejection:
+        return Rejection(PRS, reason, detail).of(pr)
 
-def _rejection_reason(pr: dict, keep_unmerged: bool, hydrate: bool) -> tuple[str, str] | None:
     if not pr["merged"] and not keep_unmerged:
         if not pr["_has_pr_event"]:
-            return (
+            return reject(
                 "merge_unknown",
                 "no PullRequestEvent in the window (only comments/reviews); merge status unknown",
             )
-        return "unmerged", f"final state {pr['state'] or 'unknown'}, not merged within the ingested events"
+        return reject(
+            "unmerged", f"final state {pr['state'] or 'unknown'}, not merged within the ingested events"
+        )
     if needs_hydration(pr) and not hydrate:
         if pr["title"] is None and pr["_trimmed"]:
-            return (
-                "trimmed_era_no_text",
-                "trimmed-era payloads carry no title/body/author; rerun with --hydrate",
+            return reject(
+                "trimmed_era_no_text", "trimmed-era payloads carry no title/body/author; rerun with --hydrate"
             )
         if pr["title"] is None:
-            return (
+            return reject(
                 "no_pull_request_text",
                 "no event in the window carries the PR title/body; rerun with --hydrate",
             )
-        return (
+        return reject(
             "missing_merge_data",
             "merged but base/head/merge sha missing from the events; rerun with --hydrate",
         )
