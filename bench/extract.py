@@ -34,7 +34,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from swe_corpus.extract import ExtractConfig, ExtractLimits, add_relevant_files, extract_pr  # noqa: E402
-from swe_corpus.git_mirror import GitMirror, GitRepo, MirrorConfig  # noqa: E402
+from swe_corpus.git_mirror import GitMirror, MirrorConfig  # noqa: E402
+from swe_corpus.git_repo import GitRepo  # noqa: E402
 from swe_corpus.relevant import CoChangeIndex, LocalPredictor  # noqa: E402
 
 WORDS = "alpha beta gamma delta value result index count total item node data cache config".split()

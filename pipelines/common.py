@@ -22,7 +22,7 @@ from apache_beam.pvalue import TaggedOutput
 from apache_beam.runners.runner import PipelineResult
 from apache_beam.transforms import environments
 
-from swe_corpus.rejects import rejection
+from swe_corpus.rejects import Rejection
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +63,11 @@ def count(stage: str, what: str, n: int = 1) -> None:
     inc(FUNNEL, f"{stage}:{what}", n)
 
 
-def rejected_output(stage: str, reason: str, detail: str | None = None, **where) -> TaggedOutput:
-    """A `rejected` row (`where`: instance_id, repo, source_file... of `rejection`) on the tagged output,
-    counted in the funnel as `<stage>:rejected:<reason>`."""
-    count(stage, f"rejected:{reason}")
-    return TaggedOutput(REJECTED_TAG, rejection(stage, reason, detail, **where))
+def rejected_output(rejection: Rejection) -> TaggedOutput:
+    """The one router of rejections: `rejection`'s row on the `rejected` output, counted in the funnel
+    as `<stage>:rejected:<reason>`."""
+    count(rejection.stage, f"rejected:{rejection.reason}")
+    return TaggedOutput(REJECTED_TAG, rejection.row())
 
 
 def make_pipeline(beam_args: list[str] | None = None) -> beam.Pipeline:

@@ -18,7 +18,6 @@ import shutil
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -35,22 +34,22 @@ from pipelines.common import (
     unknown_beam_args,
     write_text,
 )
-from pipelines.ingest import HOUR_FILE_REASONS, IngestEvents, ingest_options
+from pipelines.ingest import IngestEvents, ingest_options
 from pipelines.staged import is_local, run_staged
 from pipelines.units import UNITS, UnitStore, work_dir
 from schemas import TABLES
 from swe_corpus import config as corpus_config
+from swe_corpus import stages
 from swe_corpus.demo import use_demo_world
 from swe_corpus.errors import ConfigError
 from swe_corpus.gharchive import parse_hours
-from swe_corpus.manifest import PIPELINE_STAGES, build_manifest, dataset_card, to_json
+from swe_corpus.health import InputHealth
+from swe_corpus.manifest import build_manifest, dataset_card, to_json
 from swe_corpus.redaction import redact_url
 
 log = logging.getLogger(__name__)
 
 TABLE_DIRS = tuple(TABLES)
-# Stages whose kept records are the next stage's input (the manifest checks the hand-over too).
-CHAINED_STAGES = ("extract", "filter", "decontaminate", "dedup", "rl_seed")
 
 
 class BuildCorpus(beam.PTransform):
@@ -94,13 +93,13 @@ class BuildCorpus(beam.PTransform):
 # attributes time to the step running, exclusive of the steps it calls), summed by the stage owning the
 # step's label. Labels are BuildCorpus's; the curate steps are Curate's.
 STEP_STAGES = (
-    ("Corpus/Ingest/", "ingest"),
-    ("Corpus/PullRequests/", "prs"),
-    ("Corpus/Extract/", "extract"),
-    ("Corpus/Curate/Filter", "filter"),
-    ("Corpus/Curate/Decontaminate", "decontaminate"),
-    ("Corpus/Curate/Dedup", "dedup"),
-    ("Corpus/Curate/Seeds", "rl_seed"),
+    ("Corpus/Ingest/", stages.INGEST),
+    ("Corpus/PullRequests/", stages.PRS),
+    ("Corpus/Extract/", stages.EXTRACT),
+    ("Corpus/Curate/Filter", stages.FILTER),
+    ("Corpus/Curate/Decontaminate", stages.DECONTAMINATE),
+    ("Corpus/Curate/Dedup", stages.DEDUP),
+    ("Corpus/Curate/Seeds", stages.RL_SEED),
     ("Write_", "write"),
 )
 EXECUTION_TIME = "ptransform_execution_time:total_msecs"
@@ -183,7 +182,7 @@ def write_tables(tables: dict, out: str, num_shards: int) -> None:
 def funnel_table(funnel: dict[str, dict]) -> str:
     """The funnel as aligned text: per stage in, kept, rejected by reason."""
     lines = [f"{'stage':<14}{'in':>9}{'kept':>9}  not kept, by reason"]
-    for stage in PIPELINE_STAGES:
+    for stage in stages.PIPELINE_STAGES:
         row = funnel.get(stage)
         if not row or not row.get("in"):
             continue
@@ -194,70 +193,6 @@ def funnel_table(funnel: dict[str, dict]) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     corpus_config.add_config_arguments(parser)
-
-
-# ------------------------------------------------------------------ unusable input
-# Ingest rejections that mean a whole hour gave nothing (one row per hour, not per line).
-
-
-@dataclass
-class InputHealth:
-    """How much of the input was usable: a run with none fails, a partial one warns with counts."""
-
-    hours: int
-    hours_failed: dict[str, int]
-    repos_mirrored: int
-    repos_failed: dict[str, int]
-
-    @classmethod
-    def from_counters(cls, hours: int, funnel: dict[str, int], detail: dict[str, int]) -> InputHealth:
-        failed = {r: funnel.get(f"ingest:rejected:{r}", 0) for r in HOUR_FILE_REASONS}
-        prefix = f"{extract_stage.REPOS_FAILED}:"
-        return cls(
-            hours=hours,
-            hours_failed={r: n for r, n in failed.items() if n},
-            repos_mirrored=detail.get(extract_stage.REPOS_MIRRORED, 0),
-            repos_failed={
-                k.removeprefix(prefix): n for k, n in sorted(detail.items()) if k.startswith(prefix)
-            },
-        )
-
-    @staticmethod
-    def _by_reason(counts: dict[str, int]) -> str:
-        return ", ".join(f"{r}={n}" for r, n in sorted(counts.items()))
-
-    def hours_line(self) -> str:
-        n = sum(self.hours_failed.values())
-        return f"{n} of {self.hours} hours missing or failed ({self._by_reason(self.hours_failed)})"
-
-    def repos_line(self) -> str:
-        n, total = sum(self.repos_failed.values()), sum(self.repos_failed.values()) + self.repos_mirrored
-        return f"{n} of {total} repositories failed to clone ({self._by_reason(self.repos_failed)})"
-
-    def fatal(self) -> str | None:
-        """The one-line reason the run produced nothing usable, None when some input was usable."""
-        if self.hours and sum(self.hours_failed.values()) >= self.hours:
-            return f"no usable input: {self.hours_line()}"
-        if self.repos_failed and not self.repos_mirrored:
-            return f"no usable input: {self.repos_line()}"
-        return None
-
-    def warnings(self) -> list[str]:
-        """Partial failures, with counts."""
-        out = []
-        if self.hours_failed:
-            out.append(self.hours_line())
-        if self.repos_failed:
-            out.append(self.repos_line())
-        return out
-
-    def to_dict(self) -> dict:
-        return {
-            "hours": self.hours,
-            "hours_failed": self.hours_failed,
-            "repos_mirrored": self.repos_mirrored,
-            "repos_failed": self.repos_failed,
-        }
 
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
@@ -301,7 +236,9 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
         "beam_args": beam_args,
     }
     funnel_counts = merged_counters(results, FUNNEL)
-    manifest = build_manifest(cfg.to_dict(), inputs, funnel_counts, PIPELINE_STAGES, chained=CHAINED_STAGES)
+    manifest = build_manifest(
+        cfg.to_dict(), inputs, funnel_counts, stages.PIPELINE_STAGES, chained=stages.CHAINED_STAGES
+    )
     manifest["wall_seconds"] = round(seconds, 1)
     manifest["stage_seconds"] = stage_seconds(merged_counters(results, None, step_execution_msecs))
     health = InputHealth.from_counters(

@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import apache_beam as beam
@@ -47,8 +48,11 @@ from swe_corpus.decontaminate import (
     NearCopyConfig,
     parse_benchmark,
 )
-from swe_corpus.filters import FilterChain, FilterConfig, Verdict
-from swe_corpus.manifest import CURATE_STAGES, build_manifest, dataset_card, to_json
+from swe_corpus.filters import FilterChain, FilterConfig
+from swe_corpus.manifest import build_manifest, dataset_card, to_json
+from swe_corpus.rejects import error_rejection
+from swe_corpus.stages import CURATE_STAGES, DECONTAMINATE, DEDUP, FILTER
+from swe_corpus.stages import RL_SEED as SEEDS
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +66,27 @@ class CurateConfig:
     signature_batch: int = 512  # PRs hashed per vectorised MinHash call
 
 
-def _reject(stage: str, pr: dict, reason: str, detail: str) -> TaggedOutput:
-    return rejected_output(stage, reason, detail, instance_id=pr.get("instance_id"), repo=pr.get("repo"))
-
-
 # --------------------------------------------------------------------------- filters and decontamination
 def read_benchmark(path: str) -> list[BenchmarkTask]:
     """The benchmark export, read once at pipeline construction through Beam's FileSystems (local paths,
     gs://, ...) and parsed there, so a malformed export fails before the job starts."""
     with FileSystems.open(path) as fh:
         return parse_benchmark(fh.read(), path)
+
+
+def judge(stage: str, pr: dict, decide) -> Iterator:
+    """`decide(pr)` -> (row, Rejection or None): the row kept, or its rejection routed, counted in the
+    funnel; a defect (an exception) rejects that row alone."""
+    count(stage, "in")
+    try:
+        row, rejection = decide(pr)
+    except Exception as err:  # noqa: BLE001 - one odd row is a recorded rejection, not a failed run
+        row, rejection = pr, error_rejection(stage, err)
+    if rejection:
+        yield rejected_output(rejection.of(row))
+    else:
+        count(stage, "kept")
+        yield row
 
 
 class FilterDoFn(beam.DoFn):
@@ -84,16 +99,7 @@ class FilterDoFn(beam.DoFn):
         self.chain = FilterChain(self.config)
 
     def process(self, pr: dict):
-        count("filter", "in")
-        try:
-            row, verdict = self.chain(pr)
-        except Exception as err:  # noqa: BLE001 - one odd row is a recorded rejection, not a failed run
-            row, verdict = pr, Verdict("error", f"{type(err).__name__}: {err}"[:500])
-        if verdict:
-            yield _reject("filter", row, verdict.reason, verdict.detail)
-        else:
-            count("filter", "kept")
-            yield row
+        yield from judge(FILTER, pr, self.chain)
 
 
 class DecontaminateDoFn(beam.DoFn):
@@ -107,24 +113,10 @@ class DecontaminateDoFn(beam.DoFn):
         self.decontaminator = Decontaminator(self.config, tasks=self.tasks)
 
     def process(self, pr: dict):
-        count("decontaminate", "in")
-        try:
-            verdict = self.decontaminator(pr)
-        except Exception as err:  # noqa: BLE001 - recorded, see FilterDoFn
-            verdict = Verdict("error", f"{type(err).__name__}: {err}"[:500])
-        if verdict:
-            yield _reject("decontaminate", pr, verdict.reason, verdict.detail)
-        else:
-            count("decontaminate", "kept")
-            yield pr
+        yield from judge(DECONTAMINATE, pr, lambda p: (p, self.decontaminator(p)))
 
 
 # --------------------------------------------------------------------------- dedup
-def node_of(pr: dict) -> tuple[str, str, str]:
-    """Graph node of a PR: (created_at, instance_id, patch fingerprint); the min node represents a cluster."""
-    return (*dedup.representative_key(pr), dedup.patch_fingerprint(pr) or "")
-
-
 class SignatureDoFn(beam.DoFn):
     """A batch of PRs -> LSH band entries (band key, (node, signature)) and exact-patch entries."""
 
@@ -139,7 +131,7 @@ class SignatureDoFn(beam.DoFn):
         c = self.config
         sigs = self.hasher.signatures([dedup.dedup_document(pr)[: c.max_doc_chars] for pr in batch])
         for pr, sig in zip(batch, sigs, strict=True):
-            node = node_of(pr)
+            node = dedup.node_of(pr)
             if node[2]:
                 yield TaggedOutput("exact", (node[2], node))
             raw = sig.tobytes()
@@ -154,30 +146,25 @@ def _components(item):
         yield node[1], (root, size)
 
 
+@beam.typehints.with_output_types(dict)  # the main output: kept rows (rejections are tagged)
 class DecideDuplicates(beam.DoFn):
     """Joins cluster assignments back onto PRs: the representative is kept, the rest rejected."""
 
     def process(self, item):
-        iid, grouped = item
-        prs = sorted(grouped["pr"], key=lambda p: (str(p.get("head_sha")), str(p.get("merge_commit_sha"))))
-        clusters = sorted(grouped["cluster"])
-        for extra in prs[1:]:  # the same PR twice in the input: keep one, account for the rest
-            count("dedup", "in")
-            yield _reject(
-                "dedup", extra, "duplicate_instance_id", f"{iid} appears {len(prs)} times in the input"
-            )
-        if not prs:
+        _, grouped = item
+        pr, repeats = dedup.choose_instance(list(grouped["pr"]))
+        for rejection in repeats:  # the same PR twice in the input: keep one, account for the rest
+            count(DEDUP, "in")
+            yield rejected_output(rejection)
+        if pr is None:
             return
-        pr = prs[0]
-        count("dedup", "in")
-        me = node_of(pr)  # hashes the whole patch: once
-        root, size = clusters[0] if clusters else (me, 1)
-        if root[1] != iid:
-            reason = "exact_duplicate" if me[2] and me[2] == root[2] else "near_duplicate"
-            yield _reject("dedup", pr, reason, f"duplicate of {root[1]} (cluster of {size})")
+        count(DEDUP, "in")
+        rejection, size = dedup.duplicate_rejection(pr, grouped["cluster"])
+        if rejection:
+            yield rejected_output(rejection)
             return
-        count("dedup", "kept")
-        yield {**pr, "dedup_cluster": iid, "dedup_cluster_size": size}
+        count(DEDUP, "kept")
+        yield {**pr, "dedup_cluster": pr["instance_id"], "dedup_cluster_size": size}
 
 
 class NearDedup(beam.PTransform):
@@ -227,7 +214,7 @@ class PrecheckSeeds(beam.DoFn):
         self.config = config
 
     def process(self, pr: dict):
-        count("rl_seed", "in")
+        count(SEEDS, "in")
         try:
             kind, skip = seeds.precheck(pr, self.config)
         except Exception as err:  # noqa: BLE001 - see BuildSeeds
@@ -235,7 +222,7 @@ class PrecheckSeeds(beam.DoFn):
             kind, skip = None, "error"
         row = {**pr, "issue_kind": kind and kind.kind, "issue_kind_reason": kind and kind.reason}
         if skip:
-            count("rl_seed", f"rejected:{skip}")
+            count(SEEDS, f"rejected:{skip}")
             yield TaggedOutput("done", {**row, "is_rl_seed": False, "rl_seed_skip_reason": skip})
         else:
             yield (pr["instance_id"], row)
@@ -265,10 +252,10 @@ class BuildSeeds(beam.DoFn):
                 log.warning("seed of %s failed: %s", pr.get("instance_id"), err)
                 seed, skip = None, "error"
             if seed is None:
-                count("rl_seed", f"rejected:{skip}")
+                count(SEEDS, f"rejected:{skip}")
                 yield {**pr, "is_rl_seed": False, "rl_seed_skip_reason": skip}
             else:
-                count("rl_seed", "kept")
+                count(SEEDS, "kept")
                 yield TaggedOutput("seed", seed)
                 yield {**pr, "is_rl_seed": True, "rl_seed_skip_reason": None}
 

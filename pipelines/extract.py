@@ -22,6 +22,7 @@ from pipelines.common import (
     counters,
     inc,
     make_pipeline,
+    rejected_output,
     run_to_completion,
     table_glob,
 )
@@ -29,34 +30,14 @@ from pipelines.units import UnitStore, unit_key
 from swe_corpus.config import add_config_arguments, resolve_config, section_options
 from swe_corpus.extract import ExtractConfig, ExtractLimits, extract_repo, reject
 from swe_corpus.git_mirror import GitMirror, MirrorConfig
-from swe_corpus.linking import link_commit_messages
-from swe_corpus.pull_requests import hints_text
+from swe_corpus.health import REPOS_FAILED, REPOS_MIRRORED
 from swe_corpus.redaction import redact_url
-from swe_corpus.relevant import (
-    DEFAULT_LLM_MODEL,
-    DEFAULT_LLM_URL,
-)
+from swe_corpus.relevant import DEFAULT_LLM_MODEL, DEFAULT_LLM_URL
+from swe_corpus.stages import EXTRACT as STAGE
 
 log = logging.getLogger(__name__)
-STAGE = "extract"
 DETAIL = "extract_detail"  # counters besides the funnel: mirror tags, repositories mirrored or failed
-# `DETAIL` counters per repository: mirrored, or failed by reason (`repos_failed:<reason>`); the corpus
-# run fails loudly when every repository failed.
-REPOS_MIRRORED = "repos_mirrored"
-REPOS_FAILED = "repos_failed"
-
-
-def relink_commit_messages(row: dict) -> dict:
-    """Now that the commits are known: links in commit messages join `linked_issues` (SWE-bench searches
-    them too), and `hints_text` is cut at the PR's first commit, SWE-bench's rule (the PR stage could
-    only cut at the PR's opening)."""
-    commits = row.get("commits") or []
-    row = link_commit_messages(row, [c["message"] for c in commits])
-    first_commit = min((c["author_time"] for c in commits if c.get("author_time")), default=None)
-    with_text = [i for i in row.get("linked_issues") or [] if i.get("comments") is not None]
-    if first_commit is not None and with_text:
-        row = {**row, "hints_text": hints_text(with_text, first_commit)}
-    return row
+# (`swe_corpus.health`: the corpus run fails loudly when every repository failed)
 
 
 def extraction_settings(config: ExtractConfig) -> dict:
@@ -102,12 +83,14 @@ class ExtractRepositoryFn(beam.DoFn):
         kept = 0
         first_reason = None
         try:
-            for kind, value in extract_repo(repo, prs, self.config, self.mirror, relink_commit_messages):
+            for kind, value in extract_repo(repo, prs, self.config, self.mirror):
                 yield from self.route(kind, value)
-                if kind in ("pull_requests", "rejected"):
+                if kind == "pull_requests":
                     done.add(value.get("instance_id"))
-                    kept += kind == "pull_requests"
-                    first_reason = first_reason or value.get("reason")
+                    kept += 1
+                elif kind == "rejected":
+                    done.add(value.instance_id)
+                    first_reason = first_reason or value.reason
             log.info("extract: %s: %d PRs, %d extracted, %d rejected", repo, len(prs), kept, len(prs) - kept)
         except Exception as e:  # a defect must not stop the run: reject what is left of this repository
             log.exception("extraction of %s failed", repo)
@@ -134,8 +117,7 @@ class ExtractRepositoryFn(beam.DoFn):
             count(STAGE, "kept")
             yield value
         elif kind == "rejected":
-            count(STAGE, f"rejected:{value['reason']}")
-            yield beam.pvalue.TaggedOutput(REJECTED_TAG, value)
+            yield rejected_output(value)
         elif kind == "blobs":
             yield beam.pvalue.TaggedOutput("blobs", (value["blob_sha"], value))
         else:

@@ -57,24 +57,11 @@ from swe_corpus.gharchive import (
     is_http,
     parse_hours,
 )
+from swe_corpus.health import STREAM_BREAKS, hour_is_final
 from swe_corpus.redaction import redact_text, redact_url
-from swe_corpus.rejects import rejection
+from swe_corpus.rejects import Rejection
 
-NAMESPACE = "ingest"
-STREAM_BREAKS = frozenset({"truncated_gzip", "corrupt_gzip"})  # iter_decompressed's break reasons
-
-
-# Rejections that stand for a whole hour file: what `corpus` counts as an hour that gave nothing.
-HOUR_FILE_REASONS = (
-    "gap_404",
-    "bad_hour",
-    "download_failed",
-    "download_invalid",
-    "download_too_large",
-    "download_timeout",
-    "read_failed",
-    "empty_hour",
-)
+NAMESPACE = STAGE  # the namespace of ingest's counters besides the funnel
 
 
 def _inc(namespace: str, name: str, value: int) -> None:
@@ -99,13 +86,12 @@ def report_parse_stats(stats: ParseStats) -> None:
         _inc(NAMESPACE, f"kept:{etype}", n)
 
 
-# An hour that failed with one of these is read again by the next run of the same command.
-RETRY_NEXT_RUN = (frozenset(HOUR_FILE_REASONS) - {"bad_hour", "empty_hour"}) | STREAM_BREAKS
-
-
-def hour_is_final(counts) -> bool:
-    """Whether an hour's recorded counters make its unit final (no transient file-level failure)."""
-    return not any(counts[(FUNNEL, f"{STAGE}:rejected:{reason}")] for reason in RETRY_NEXT_RUN)
+def hour_unit_is_final(counts) -> bool:
+    """Whether an hour's recorded counters make its unit final (`health.hour_is_final`)."""
+    prefix = f"{STAGE}:rejected:"
+    return hour_is_final(
+        name.removeprefix(prefix) for (ns, name) in counts if ns == FUNNEL and name.startswith(prefix)
+    )
 
 
 class ReadHourFn(beam.DoFn):
@@ -139,7 +125,7 @@ class ReadHourFn(beam.DoFn):
             yield from self.read(hour)
             return
         key = unit_key(shard_stem(hour), redact_url(self.gharchive_url), self.batch_size, self.parse_limits)
-        yield from self.units.run(key, lambda: self.read(hour), complete=hour_is_final)
+        yield from self.units.run(key, lambda: self.read(hour), complete=hour_unit_is_final)
 
     def read(self, hour: str):
         try:
@@ -171,7 +157,7 @@ class ReadHourFn(beam.DoFn):
             stats.objects += 1
             stats.rejected_by_reason["read_failed"] += 1  # counted with the file's other records
             yield beam.pvalue.TaggedOutput(
-                REJECTED_TAG, rejection(STAGE, "read_failed", str(exc), source_file=name)
+                REJECTED_TAG, Rejection(STAGE, "read_failed", str(exc), source_file=name).row()
             )
         if self.downloader is not None and stats.rejected_by_reason.keys() & STREAM_BREAKS:
             self.downloader.evict(hour)  # broken on disk since it was checked: download it next run
@@ -202,7 +188,7 @@ class ReadHourFn(beam.DoFn):
     @staticmethod
     def _file_rejection(reason: str, detail: str, name: str):
         count(STAGE, "in")
-        yield rejected_output(STAGE, reason, detail, source_file=name)
+        yield rejected_output(Rejection(STAGE, reason, detail, source_file=name))
 
 
 class IngestEvents(beam.PTransform):

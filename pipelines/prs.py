@@ -40,6 +40,7 @@ from pipelines.common import (
 )
 from schemas.tables import EVENTS, ISSUES, PULL_REQUESTS, REJECTED
 from swe_corpus import pull_requests as prs
+from swe_corpus import stages
 from swe_corpus.config import add_config_arguments, resolve_config, section_options
 from swe_corpus.github_api import (
     DEFAULT_API_URL,
@@ -54,7 +55,7 @@ from swe_corpus.github_api import (
 from swe_corpus.rejects import instance_id
 
 log = logging.getLogger(__name__)
-STAGE, LINK_STAGE, HYDRATE_STAGE, ISSUE_STAGE = "prs", "link", "hydrate", "issues"
+STAGE, LINK_STAGE, HYDRATE_STAGE, ISSUE_STAGE = stages.PRS, stages.LINK, stages.HYDRATE, stages.ISSUES
 ISSUES_TAG, REGROUP_TAG, HYDRATE_TAG = "issues", "regroup", "hydrate"
 _KEY_COLUMNS = ("event_type", "is_pull_request", "repo_id", "repo_name", "number")
 
@@ -173,7 +174,7 @@ class AssembleFn(beam.DoFn):
         count(STAGE, "in")
         verdict = prs.rejection_reason(pr, self.config.keep_unmerged, self.config.hydrate)
         if verdict:
-            yield rejected_output(STAGE, *verdict, instance_id=pr["instance_id"], repo=pr["repo"])
+            yield rejected_output(verdict)
             return
         count(STAGE, "kept")
         if self.config.hydrate and prs.needs_hydration(pr):
@@ -190,22 +191,12 @@ class HydratePullRequestsFn(_HydratingDoFn):
         for pr, result in self._parallel(lambda pr: hydrate_pull_request(self.client, pr), batch):
             count(HYDRATE_STAGE, "in")
             if isinstance(result, HydrationError):
-                yield _hydrate_reject(result, pr["repo"], pr["instance_id"])
-            elif not result["merged"] and not self.config.keep_unmerged:
-                yield rejected_output(
-                    HYDRATE_STAGE,
-                    "unmerged",
-                    "the API says not merged",
-                    instance_id=pr["instance_id"],
-                    repo=pr["repo"],
-                )
+                yield rejected_output(result.rejection(HYDRATE_STAGE).of(pr))
+            elif rejection := prs.hydrated_rejection(pr, result, self.config.keep_unmerged):
+                yield rejected_output(rejection)
             else:
                 count(HYDRATE_STAGE, "kept")
                 yield prs.relink(result)
-
-
-def _hydrate_reject(exc: HydrationError, repo: str, iid: str):
-    return rejected_output(HYDRATE_STAGE, exc.reason, str(exc), instance_id=iid, repo=repo)
 
 
 # --------------------------------------------------------------------------- 3. join issues
@@ -230,27 +221,13 @@ def attach_to_pulls(key: tuple[str, int], issue: dict | None, refs: list[tuple],
     usable = issue if issue is not None and issue["title"] is not None else None
     for iid, repo, link, whole in refs:
         if usable is None:
-            yield _reject_link(iid, repo, link, issue, hydrate)
+            yield rejected_output(prs.link_rejection(iid, repo, link, issue, hydrate))
         else:
             count(LINK_STAGE, "kept")
         if whole is not None:
             yield prs.attach_issues(whole, [(link, usable)] if usable else [])
         else:
             yield beam.pvalue.TaggedOutput(REGROUP_TAG, (iid, (link, usable)))
-
-
-def _reject_link(iid: str, repo: str, link: dict, issue: dict | None, hydrate: bool):
-    ref = f"{link['repo']}#{link['number']}"
-    if hydrate:
-        reason, detail = "issue_hydration_failed", f"{ref}: not in the events and the API did not return it"
-    elif issue is None:
-        reason, detail = (
-            "issue_not_in_events",
-            f"{ref} has no event in the window (opened before it?); use --hydrate",
-        )
-    else:
-        reason, detail = "issue_without_text", f"{ref}: its events carry no title/body; use --hydrate"
-    return rejected_output(LINK_STAGE, reason, detail, instance_id=iid, repo=repo)
 
 
 class JoinIssuesFn(beam.DoFn):
@@ -262,12 +239,9 @@ class JoinIssuesFn(beam.DoFn):
 
     def process(self, element):
         key, grouped = element
-        issue, duplicates = _choose_issue(list(grouped["issue"]))
+        issue, duplicates = prs.choose_issue(list(grouped["issue"]))
         for dup in duplicates:
-            detail = _duplicate_detail(dup, issue)
-            yield rejected_output(
-                ISSUE_STAGE, "duplicate_item_key", detail, instance_id=dup["issue_id"], repo=dup["repo"]
-            )
+            yield rejected_output(prs.duplicate_issue_rejection(dup, issue))
         if issue is not None:
             count(ISSUE_STAGE, "kept")
         pulls = list(grouped["pr"])
@@ -275,28 +249,6 @@ class JoinIssuesFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(HYDRATE_TAG, (key, issue, pulls))
         else:
             yield from attach_to_pulls(key, issue, pulls, self.config.hydrate)
-
-
-def _choose_issue(candidates: list[dict]) -> tuple[dict | None, list[dict]]:
-    """(the issue of a join key, the other groups of events sharing its (repo, number)).
-
-    Several groups meet here when one issue's events were grouped apart (Timeline-era rows have no
-    repo_id, so a window across 2014/2015 keys them by name and the later ones by id) or when two
-    repositories held the same name: the most complete group wins (text, opening in the window, comments)."""
-    ranked = sorted(
-        candidates,
-        key=lambda i: (i["title"] is not None, i.get("_opened_in_window", False), len(i["comments"])),
-        reverse=True,
-    )
-    return (ranked[0] if ranked else None), ranked[1:]
-
-
-def _duplicate_detail(dup: dict, kept: dict) -> str:
-    return (
-        f"{dup['repo']}#{dup['number']}: another group of events (repo_id {kept['repo_id']}) has the same "
-        f"(repo, number) and was kept; this one (repo_id {dup['repo_id']}, {len(dup['comments'])} comments) "
-        "is left out"
-    )
 
 
 class HydrateIssuesFn(_HydratingDoFn):
@@ -312,7 +264,9 @@ class HydrateIssuesFn(_HydratingDoFn):
             count(HYDRATE_STAGE, "in")
             if isinstance(result, HydrationError):
                 repo = pulls[0][2]["repo"]
-                yield _hydrate_reject(result, repo, instance_id(repo, key[1]))
+                yield rejected_output(
+                    result.rejection(HYDRATE_STAGE, instance_id=instance_id(repo, key[1]), repo=repo)
+                )
                 result = seen
             else:
                 count(HYDRATE_STAGE, "kept")
@@ -468,7 +422,7 @@ def _cast_events(table: pa.Table) -> pa.Table:
 
 def summary(funnel: dict[str, int], seconds: float) -> str:
     lines = []
-    for stage in (STAGE, HYDRATE_STAGE, LINK_STAGE, ISSUE_STAGE):
+    for stage in stages.PRS_STAGES:
         n_in, kept = funnel.get(f"{stage}:in", 0), funnel.get(f"{stage}:kept", 0)
         if stage != STAGE and not n_in:
             continue

@@ -7,6 +7,8 @@ import zlib
 from collections.abc import Iterator
 from typing import IO
 
+from swe_corpus.rejects import RejectError
+
 try:  # ISA-L: ~1.6x faster than zlib for gzip; same API.
     from isal import isal_zlib as _zlib
 
@@ -31,12 +33,12 @@ class _CountingReader:
         return data
 
 
-class StreamBreak(Exception):
+class StreamBreak(RejectError):
     """The compressed stream ended early or is corrupt; everything before it was yielded."""
 
     def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason, self.detail = reason, detail
+        super().__init__(reason, detail)
+        self.detail = detail
 
 
 def iter_decompressed(raw: IO[bytes], chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:

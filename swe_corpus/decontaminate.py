@@ -22,7 +22,8 @@ from importlib import resources
 from pathlib import Path
 
 from swe_corpus.dedup import MinHasher, lean_minhash, shingle_hashes
-from swe_corpus.filters import Verdict
+from swe_corpus.rejects import Rejection
+from swe_corpus.stages import DECONTAMINATE
 
 MODES = ("repo", "pr", "none")
 
@@ -171,7 +172,7 @@ class BenchmarkNearCopies:
     def __len__(self) -> int:
         return len(self.shingles)
 
-    def match(self, pr: dict) -> Verdict | None:
+    def match(self, pr: dict) -> Rejection | None:
         for field_name in ("problem_statement", "patch"):
             sh = shingle_hashes(pr.get(field_name) or "", self.config.ngram)
             if len(sh) < self.config.min_shingles:
@@ -186,7 +187,8 @@ class BenchmarkNearCopies:
                     best = (jac, key)
             if best:
                 other_field, iid = best[1].split("|", 1)
-                return Verdict(
+                return Rejection(
+                    DECONTAMINATE,
                     "benchmark_near_duplicate",
                     f"{field_name} ~ {other_field} of {iid} (5-gram Jaccard {best[0]:.2f})",
                 )
@@ -225,23 +227,31 @@ class Decontaminator:
                 tasks = read_benchmark_file(config.benchmark_file)
             self.near = BenchmarkNearCopies(tasks, config.near_copy)
 
-    def __call__(self, pr: dict) -> Verdict | None:
+    def __call__(self, pr: dict) -> Rejection | None:
         mode = self.config.mode
         if mode == "none":
             return None
         repo, evidence = self.index.canonical_repo(pr)
         if mode == "repo" and repo in self.index.repos:
             if evidence:
-                return Verdict("benchmark_fork", f"{pr.get('repo')} shares history with {repo}: {evidence}")
-            return Verdict("benchmark_repo", f"{repo} is a SWE-bench repository")
+                return Rejection(
+                    DECONTAMINATE,
+                    "benchmark_fork",
+                    f"{pr.get('repo')} shares history with {repo}: {evidence}",
+                )
+            return Rejection(DECONTAMINATE, "benchmark_repo", f"{repo} is a SWE-bench repository")
         if mode == "pr":
             iid = self.index.instances.get((repo, int(pr.get("number") or -1)))
             if iid:
-                return Verdict("benchmark_pr", f"is {iid}" + (f" ({evidence})" if evidence else ""))
+                return Rejection(
+                    DECONTAMINATE, "benchmark_pr", f"is {iid}" + (f" ({evidence})" if evidence else "")
+                )
             base = pr.get("base_commit")
             if base and base in self.index.base_commits:
-                return Verdict(
-                    "benchmark_base_commit", f"base commit {base[:12]} of {self.index.base_commits[base][1]}"
+                return Rejection(
+                    DECONTAMINATE,
+                    "benchmark_base_commit",
+                    f"base commit {base[:12]} of {self.index.base_commits[base][1]}",
                 )
         if self.near is not None:
             return self.near.match(pr)

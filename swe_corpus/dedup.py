@@ -22,6 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from swe_corpus.rejects import Rejection
+from swe_corpus.stages import DEDUP
+
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _MASK32 = np.uint64(0xFFFFFFFF)
 
@@ -270,3 +273,31 @@ def connected_components(edges: Iterable[tuple]) -> dict[Hashable, tuple[Hashabl
     for r in roots.values():
         sizes[r] = sizes.get(r, 0) + 1
     return {node: (r, sizes[r]) for node, r in roots.items()}
+
+
+# --------------------------------------------------------------------------- the decision
+def node_of(pr: dict) -> tuple[str, str, str]:
+    """Graph node of a PR: (created_at, instance_id, patch fingerprint); the min node represents a cluster."""
+    return (*representative_key(pr), patch_fingerprint(pr) or "")
+
+
+def choose_instance(rows: list[dict]) -> tuple[dict | None, list[Rejection]]:
+    """The one row kept of the rows sharing an instance_id (the same PR twice in the input), and a
+    `duplicate_instance_id` Rejection for each other copy."""
+    rows = sorted(rows, key=lambda p: (str(p.get("head_sha")), str(p.get("merge_commit_sha"))))
+    if not rows:
+        return None, []
+    detail = f"{rows[0]['instance_id']} appears {len(rows)} times in the input"
+    return rows[0], [Rejection(DEDUP, "duplicate_instance_id", detail).of(extra) for extra in rows[1:]]
+
+
+def duplicate_rejection(pr: dict, clusters: Iterable[tuple]) -> tuple[Rejection | None, int]:
+    """(why `pr` is not its cluster's representative, None when it is; the cluster's size). `clusters`:
+    the (representative node, size) `connected_components` gave the PR, none when it has no duplicate.
+    The same change but its tests is an `exact_duplicate`, any other a `near_duplicate`."""
+    me = node_of(pr)  # hashes the whole patch: once
+    root, size = min(clusters, default=(me, 1))
+    if root[1] == pr["instance_id"]:
+        return None, size
+    reason = "exact_duplicate" if me[2] and me[2] == root[2] else "near_duplicate"
+    return Rejection(DEDUP, reason, f"duplicate of {root[1]} (cluster of {size})").of(pr), size

@@ -18,6 +18,7 @@ import msgspec
 import orjson
 
 from schemas.tables import EVENTS
+from swe_corpus.rejects import RejectError
 
 KEPT_TYPES = frozenset(
     {
@@ -384,12 +385,8 @@ def _payload_fields(row: dict, etype: str, payload: dict, obj: dict, era: str) -
             row[col] = None if etype == "PullRequestEvent" else row.get(col)
 
 
-class UnusableEvent(ValueError):
+class UnusableEvent(RejectError, ValueError):
     """A kept-type event that cannot be used, with a rejection reason of its own (not `malformed_event`)."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason = reason
 
 
 def normalize_event(obj: dict, source_file: str, line_number: int | None) -> dict | None:

@@ -77,6 +77,7 @@ from swe_corpus.event_normalize import (
     synthesize_event_id,
 )
 from swe_corpus.rejects import rejection
+from swe_corpus.stages import INGEST
 
 __all__ = [
     "CHUNK_BYTES",
@@ -100,7 +101,7 @@ __all__ = [
     "synthesize_event_id",
 ]
 
-STAGE = "ingest"
+STAGE = INGEST
 MAX_LINE_BYTES = 64 << 20  # a "line" longer than this is damage, not an event (longest seen: ~32 KB)
 # A 2024 hour holds ~250k lines and a handful of damaged ones. Past these, a file is a bomb (10 GB of
 # `{}` or of junk lines): the rest is not read, and one rejection says why (hour_too_many_lines /

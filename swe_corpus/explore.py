@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from swe_corpus.manifest import PIPELINE_STAGES
+from swe_corpus.stages import INGEST, PIPELINE_STAGES, RL_SEED
 
 TABLE_VIEWS = ("rl_seed", "pull_requests", "rejected", "blobs", "events", "issues")
 MAX_CELL = 80
@@ -200,7 +200,7 @@ def funnel_from_tables(con: duckdb.DuckDBPyConnection) -> list[FunnelRow]:
             "select stage, reason, count(*) from rejected group by 1, 2"
         ).fetchall():
             rows.setdefault(stage, FunnelRow(stage, None, None)).rejected[reason] = n
-    kept_by = {"ingest": "events", "curate": "pull_requests", "rl_seed": "rl_seed"}
+    kept_by = {INGEST: "events", "curate": "pull_requests", RL_SEED: "rl_seed"}
     for stage, table in kept_by.items():
         if table in present:
             row = rows.setdefault(stage, FunnelRow(stage, None, None))

@@ -4,7 +4,8 @@ commits.
 One subprocess per PR: `git log --boundary head ^base` lists the commits and yields the merge base.
 The diff (`-z --raw -p -M`: structure and text of the whole change at once) comes from a long-running
 `git diff-tree --stdin`, contents from a long-running `cat-file --batch-command`. The patch text is
-exactly `git diff` of the same commits, split per file in git's own order and checked with unidiff.
+exactly `git diff` of the same commits, split per file in git's own order and checked with unidiff
+(`swe_corpus.diffs`).
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ import datetime as dt
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import unidiff
-
-from swe_corpus.git_mirror import GitError, GitMirror, GitRepo, MirrorConfig, MirrorError
+from swe_corpus.diffs import UnidiffParseError, parse_patch, split_patch
+from swe_corpus.git_mirror import GitMirror, MirrorConfig, MirrorError
+from swe_corpus.git_repo import GitError, GitRepo
 from swe_corpus.languages import is_doc_path, is_test_path, language_of
+from swe_corpus.pull_requests import relink_commit_messages
 from swe_corpus.redaction import redact_text
-from swe_corpus.rejects import rejection
+from swe_corpus.rejects import RejectError, Rejection
 from swe_corpus.relevant import (
     DEFAULT_BUDGET_BYTES,
     DEFAULT_K,
@@ -35,6 +36,7 @@ from swe_corpus.relevant import (
     RelevantPredictor,
     select_within_budget,
 )
+from swe_corpus.stages import EXTRACT
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +48,8 @@ MAX_REBASE_WALK = 250
 RELEVANT_PREDICTORS = ("local", "llm", "none")
 
 
-class ExtractError(Exception):
+class ExtractError(RejectError):
     """The PR cannot be extracted; `reason` is its rejection code."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
-        self.reason = reason
 
 
 @dataclass
@@ -155,25 +153,6 @@ def parse_raw_and_patch(out: bytes) -> tuple[list[RawChange], bytes]:
     return changes, out[pos:]
 
 
-def split_patch(patch: bytes) -> list[bytes]:
-    """Per-file chunks of a patch, each starting at its `diff --git` line (hunk lines never can)."""
-    chunks: list[bytes] = []
-    start = None
-    pos = 0
-    while True:
-        idx = patch.find(b"diff --git ", pos)
-        while idx > 0 and patch[idx - 1 : idx] != b"\n":
-            idx = patch.find(b"diff --git ", idx + 1)
-        if idx < 0:
-            break
-        if start is not None:
-            chunks.append(patch[start:idx])
-        start, pos = idx, idx + 1
-    if start is not None:
-        chunks.append(patch[start:])
-    return chunks
-
-
 def decode_chunk(chunk: bytes, counts: Counter) -> str:
     try:
         return chunk.decode("utf-8")
@@ -184,7 +163,7 @@ def decode_chunk(chunk: bytes, counts: Counter) -> str:
 
 def check_chunk(text: str, expected_files: int = 1) -> tuple[int, int, bool]:
     """(additions, deletions, binary) of one path's diff, parsed by unidiff (raises on malformed diffs)."""
-    files = unidiff.PatchSet(text)
+    files = parse_patch(text)
     if len(files) != expected_files:
         raise ExtractError(
             "diff_parse_error", f"expected {expected_files} file(s) in chunk, got {len(files)}"
@@ -329,7 +308,7 @@ def extract_pr(repo: GitRepo, pr: dict, limits: ExtractLimits | None = None) -> 
         return ext
     except GitError as e:
         raise ExtractError(e.reason, str(e)) from None
-    except unidiff.UnidiffParseError as e:
+    except UnidiffParseError as e:
         raise ExtractError("diff_parse_error", str(e)[:300]) from None
 
 
@@ -400,19 +379,13 @@ def add_relevant_files(
     ext.blobs.update(blobs)
 
 
-def extract_repo(
-    repo_name: str,
-    prs: list[dict],
-    config: ExtractConfig,
-    mirror: GitMirror | None = None,
-    finish_row: Callable[[dict], dict] | None = None,
-):
+def extract_repo(repo_name: str, prs: list[dict], config: ExtractConfig, mirror: GitMirror | None = None):
     """Mirror one repository once and extract every PR of it.
 
-    Yields ("pull_requests", row), ("blobs", row), ("rejected", row) and ("count", name) so the caller
-    (a Beam DoFn, the benchmark) routes outputs and funnel counters; never raises for bad data.
-    `finish_row` (the pipeline's commit-message relinking) runs inside each PR's error handling, so its
-    failure rejects that PR alone.
+    Yields ("pull_requests", row), ("blobs", row), ("rejected", Rejection) and ("count", (name, n)) so
+    the caller (a Beam DoFn, the benchmark) routes outputs and funnel counters; never raises for bad
+    data. Each row is relinked with its commit messages (`relink_commit_messages`) inside the PR's error
+    handling, so a failure there rejects that PR alone.
     """
     mirror = mirror or GitMirror(config.mirror)
     try:
@@ -440,9 +413,7 @@ def extract_repo(
                 cols["relevant_files"], cols["relevant_predictor"] = [], None
                 if predictor is not None:
                     add_relevant_files(repo, pr, ext, predictor, config, cochange)
-                row = {**pr, **cols, "root_commits": roots}
-                if finish_row is not None:
-                    row = finish_row(row)
+                row = relink_commit_messages({**pr, **cols, "root_commits": roots})
             except (ExtractError, GitError) as e:
                 yield "rejected", reject(pr, e.reason, str(e))
                 continue
@@ -475,8 +446,6 @@ def root_commits(repo: GitRepo) -> list[str]:
         return []
 
 
-def reject(pr: dict, reason: str, detail: str) -> dict:
-    """The `rejected` row of a PR; credentials in URLs redacted (`rejection` bounds the detail)."""
-    return rejection(
-        "extract", reason, redact_text(detail), instance_id=pr.get("instance_id"), repo=pr.get("repo")
-    )
+def reject(pr: dict, reason: str, detail: str) -> Rejection:
+    """The extract Rejection of a PR; credentials in URLs redacted (the row builder bounds the detail)."""
+    return Rejection(EXTRACT, reason, redact_text(detail)).of(pr)

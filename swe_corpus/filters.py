@@ -1,6 +1,6 @@
 """PR filters of the curation stage (SWE-RL section 2.1 plus BigCode's bot rules).
 
-Each filter is a small callable with a ``name`` and returns ``None`` (keep) or a ``Verdict`` (reason code +
+Each filter is a small callable with a ``name`` and returns ``None`` (keep) or a ``Rejection`` (reason code +
 human detail). `FilterChain` runs them in order and adds the measurement columns every curated row carries
 (text language and score, change sizes) whether or not a filter uses them.
 """
@@ -13,15 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
+from swe_corpus.diffs import changed_lines
+from swe_corpus.languages import is_lock_file
 from swe_corpus.linking import strip_non_prose
-
-
-class Verdict(NamedTuple):
-    """Why a PR is rejected: `reason` is the machine code (rejected.reason), `detail` the human text."""
-
-    reason: str
-    detail: str
-
+from swe_corpus.rejects import Rejection
+from swe_corpus.stages import FILTER
 
 # --------------------------------------------------------------------------- config
 # BigCode's exact bot names (StarCoder2 issues/PRs pipeline), compared case-insensitively because GitHub
@@ -70,30 +66,6 @@ BIGCODE_BOT_NAMES = (
 BIGCODE_LOGIN_CONTAINS = ("[bot]", "bors-", "jenkins", "k8s-", "travis")
 BIGCODE_LOGIN_SUFFIXES = ("bot", "-ci", "-build", "-test", "-testing", "-linter", "-automation", "-robot")
 
-LOCK_FILES = frozenset(
-    {
-        "package-lock.json",
-        "npm-shrinkwrap.json",
-        "yarn.lock",
-        "pnpm-lock.yaml",
-        "bun.lockb",
-        "cargo.lock",
-        "poetry.lock",
-        "pipfile.lock",
-        "pdm.lock",
-        "uv.lock",
-        "composer.lock",
-        "gemfile.lock",
-        "go.sum",
-        "podfile.lock",
-        "packages.lock.json",
-        "flake.lock",
-        "mix.lock",
-        "pubspec.lock",
-        "gradle.lockfile",
-        "package.resolved",
-    }
-)
 VENDOR_DIRS = frozenset(
     {
         "vendor",
@@ -194,31 +166,31 @@ class BotFilter:
         self.names = frozenset(n.lower() for n in config.bot_names)
         self.keywords = [(k, _keyword_pattern(k)) for k in config.swe_rl_keywords]
 
-    def login_verdict(self, login: str) -> Verdict | None:
+    def login_verdict(self, login: str) -> Rejection | None:
         low = login.lower()
         if low in self.names:
-            return Verdict("bot_login", f"login {login!r} is a known bot")
+            return Rejection(FILTER, "bot_login", f"login {login!r} is a known bot")
         for part in self.config.bot_login_contains:
             if part in low:
-                return Verdict("bot_login", f"login {login!r} contains {part!r}")
+                return Rejection(FILTER, "bot_login", f"login {login!r} contains {part!r}")
         for suffix in self.config.bot_login_suffixes:
             if low.endswith(suffix) and low != suffix:
-                return Verdict("bot_login", f"login {login!r} ends with {suffix!r}")
+                return Rejection(FILTER, "bot_login", f"login {login!r} ends with {suffix!r}")
         return None
 
-    def __call__(self, pr: dict) -> Verdict | None:
+    def __call__(self, pr: dict) -> Rejection | None:
         login = pr.get("user_login") or ""
         if self.config.reject_bot_user_type and (pr.get("user_type") or "").lower() == "bot":
-            return Verdict("bot_user_type", f"user {login!r} has type Bot")
+            return Rejection(FILTER, "bot_user_type", f"user {login!r} has type Bot")
         if login and (v := self.login_verdict(login)):
             return v
         title, body = pr.get("title") or "", pr.get("body") or ""
         for where, text in (("login", login), ("title", title), ("body", body)):
             for keyword, pattern in self.keywords:
                 if pattern.search(text):
-                    return Verdict("bot_keyword", f"{where} contains {keyword!r}")
+                    return Rejection(FILTER, "bot_keyword", f"{where} contains {keyword!r}")
         if _BUMP_TITLE.search(title) or _BUMP_FROM_TO.search(body) or "bump" in login.lower():
-            return Verdict("bot_keyword", "version bump PR ('bump' in title, body or login)")
+            return Rejection(FILTER, "bot_keyword", "version bump PR ('bump' in title, body or login)")
         return None
 
 
@@ -247,19 +219,21 @@ class SizeFilter:
     def __init__(self, config: FilterConfig):
         self.config = config
 
-    def __call__(self, pr: dict, size: ChangeSize | None = None) -> Verdict | None:
+    def __call__(self, pr: dict, size: ChangeSize | None = None) -> Rejection | None:
         """`size`: change_size(pr) when the caller has it already (FilterChain stores it on the row)."""
         size = size or change_size(pr)
         c = self.config
         binary_only = size.files and all(f.get("binary") for f in pr.get("changed_files") or [])
         if size.files == 0 or (size.lines == 0 and size.patch_bytes == 0 and not binary_only):
-            return Verdict("empty_change", f"{size.files} files, {size.lines} changed lines")
+            return Rejection(FILTER, "empty_change", f"{size.files} files, {size.lines} changed lines")
         if size.files > c.max_changed_files:
-            return Verdict("too_many_files", f"{size.files} changed files > {c.max_changed_files}")
+            return Rejection(FILTER, "too_many_files", f"{size.files} changed files > {c.max_changed_files}")
         if size.lines > c.max_changed_lines:
-            return Verdict("too_many_lines", f"{size.lines} changed lines > {c.max_changed_lines}")
+            return Rejection(FILTER, "too_many_lines", f"{size.lines} changed lines > {c.max_changed_lines}")
         if size.patch_bytes > c.max_patch_bytes:
-            return Verdict("patch_too_large", f"{size.patch_bytes} diff bytes > {c.max_patch_bytes}")
+            return Rejection(
+                FILTER, "patch_too_large", f"{size.patch_bytes} diff bytes > {c.max_patch_bytes}"
+            )
         return None
 
 
@@ -271,33 +245,13 @@ _VERSION_LINE = re.compile(
 )
 
 
-def split_file_diffs(patch: str) -> dict[str, list[list[str]]]:
-    """A unified diff -> {path: [hunk lines...]}: only the changed (+/-) lines of each hunk are kept."""
-    files: dict[str, list[list[str]]] = {}
-    current: list[list[str]] | None = None
-    path = None
-    for line in (patch or "").splitlines():
-        if line.startswith("diff --git "):
-            m = re.match(r"diff --git a/(.*?) b/(.*)$", line)
-            path = m.group(2) if m else line[11:]
-            current = files.setdefault(path, [])
-        elif line.startswith("+++ ") and path is None:
-            path = line[4:].removeprefix("b/")
-            current = files.setdefault(path, [])
-        elif line.startswith("@@") and current is not None:
-            current.append([])
-        elif current and line[:1] in "+-" and not line.startswith(("+++ ", "--- ")):
-            current[-1].append(line)
-    return files
-
-
 def file_kind(path: str, changed: dict) -> str | None:
     """The hunk-filter kind that applies to a whole file (lock/vendored/generated/minified/binary) or None."""
     p = PurePosixPath(path)
     low = path.lower()
     if changed.get("binary") or changed.get("content_omitted") == "binary":
         return "binary"
-    if p.name.lower() in LOCK_FILES or low.endswith(".lock"):
+    if is_lock_file(path):
         return "lock_file"
     if any(part.lower() in VENDOR_DIRS for part in p.parts[:-1]):
         return "vendored"
@@ -330,9 +284,9 @@ def hunk_kind(lines: list[str], path: str, config: FilterConfig) -> str | None:
 def classify_hunks(pr: dict, config: FilterConfig) -> list[str | None]:
     """One kind per hunk of the PR (None = substantive). Binary files count as one flagged hunk."""
     changed = {f.get("path"): f for f in pr.get("changed_files") or []}
-    diffs = split_file_diffs(pr.get("patch") or "")
-    diffs.update(split_file_diffs(pr.get("test_patch") or ""))
-    diffs.update(split_file_diffs(pr.get("doc_patch") or ""))
+    diffs = changed_lines(pr.get("patch") or "")
+    diffs.update(changed_lines(pr.get("test_patch") or ""))
+    diffs.update(changed_lines(pr.get("doc_patch") or ""))
     kinds: list[str | None] = []
     for path in set(changed) | set(diffs):
         if path is None:
@@ -354,7 +308,7 @@ class HunkFilter:
         self.config = config
         self.kinds = set(config.hunk_kinds)
 
-    def __call__(self, pr: dict) -> Verdict | None:
+    def __call__(self, pr: dict) -> Rejection | None:
         kinds = classify_hunks(pr, self.config)
         if not kinds or not all(k in self.kinds for k in kinds):
             return None
@@ -362,7 +316,7 @@ class HunkFilter:
         for k in kinds:
             counts[k] = counts.get(k, 0) + 1
         detail = ", ".join(f"{k}={n}" for k, n in sorted(counts.items()))
-        return Verdict("all_hunks_filtered", f"every hunk is trivial: {detail}")
+        return Rejection(FILTER, "all_hunks_filtered", f"every hunk is trivial: {detail}")
 
 
 # --------------------------------------------------------------------------- language
@@ -433,12 +387,14 @@ class LanguageFilter:
         self.languages = set(config.languages)
         self.min_score = config.min_language_score
 
-    def __call__(self, pr: dict) -> Verdict | None:
+    def __call__(self, pr: dict) -> Rejection | None:
         if not self.languages:
             return None
         label, score = pr.get("text_language"), pr.get("text_language_score") or 0.0
         if label not in self.languages or score < self.min_score:
-            return Verdict("language", f"text language {label} ({score:.2f}) not in {sorted(self.languages)}")
+            return Rejection(
+                FILTER, "language", f"text language {label} ({score:.2f}) not in {sorted(self.languages)}"
+            )
         return None
 
 
@@ -463,10 +419,10 @@ class FilterChain:
             LanguageFilter(self.config),
         ]
 
-    def __call__(self, pr: dict) -> tuple[dict, Verdict | None]:
+    def __call__(self, pr: dict) -> tuple[dict, Rejection | None]:
         missing = [k for k in REQUIRED if pr.get(k) in (None, "")]
         if missing:
-            return pr, Verdict("malformed", f"missing {', '.join(missing)}")
+            return pr, Rejection(FILTER, "malformed", f"missing {', '.join(missing)}")
         bots, sizes, hunks, language = self.filters
         if verdict := bots(pr):
             return pr, verdict

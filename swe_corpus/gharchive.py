@@ -34,6 +34,7 @@ import urllib3
 
 from swe_corpus.events import StreamBreak, iter_decompressed
 from swe_corpus.redaction import redact_url
+from swe_corpus.rejects import RejectError
 
 log = logging.getLogger(__name__)
 
@@ -126,22 +127,21 @@ class DownloadStats:
     bytes: int = 0
 
 
-class DownloadError(RuntimeError):
+class DownloadError(RejectError, RuntimeError):
     """An hour could not be fetched (not a 404: that is a gap); `reason` is its rejection code:
     download_failed (HTTP errors after every retry), download_invalid (not gzip, corrupt, incomplete,
     a Content-Range that does not continue the file), download_too_large, download_timeout."""
 
     def __init__(self, detail: str, reason: str = "download_failed"):
-        super().__init__(detail)
-        self.reason = reason
+        super().__init__(reason, detail)
 
 
-class _Invalid(Exception):
+class _Invalid(RejectError):
     """One attempt produced bytes that must not be cached (reason, detail); `keep`: resume them."""
 
     def __init__(self, reason: str, detail: str, keep: bool = False):
-        super().__init__(detail)
-        self.reason, self.keep = reason, keep
+        super().__init__(reason, detail)
+        self.keep = keep
 
 
 GZIP_MAGIC = b"\x1f\x8b"

@@ -37,7 +37,7 @@ import requests
 
 from swe_corpus.events import parse_timestamp
 from swe_corpus.git_mirror import REPO_RE
-from swe_corpus.rejects import instance_id
+from swe_corpus.rejects import RejectError, instance_id
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +48,14 @@ TOKEN_ENV = "GITHUB_TOKEN"
 _LAST = datetime.max.replace(tzinfo=UTC)
 
 
-class HydrationError(Exception):
+class HydrationError(RejectError):
     """A request failed for good (messages name the path and status, never the token); `reason` is
     the rejection code."""
 
     reason = "api_error"
 
     def __init__(self, detail: str, reason: str | None = None):
-        super().__init__(detail)
-        if reason is not None:
-            self.reason = reason
+        super().__init__(reason, detail)
 
 
 class NotFound(HydrationError):

@@ -209,26 +209,30 @@ PROSE_NAMES = frozenset(
 )
 PROSE_EXTENSIONS = frozenset({".md", ".rst", ".txt", ".adoc", ".asciidoc", ".rdoc", ".textile", ""})
 # Files never shown as code context or counted in its budget, though they may be in the patch: prose
-# (changelogs, release notes, docs), generated, vendored and lock files.
+# (changelogs, release notes, docs), generated, vendored and lock files. Lock files by lower-case name
+# (any `*.lock` is one too: `is_lock_file`, also the hunk filters' rule).
 LOCK_FILES = frozenset(
     {
         "package-lock.json",
+        "npm-shrinkwrap.json",
         "yarn.lock",
         "pnpm-lock.yaml",
-        "npm-shrinkwrap.json",
-        "Cargo.lock",
-        "Gemfile.lock",
+        "bun.lockb",
+        "cargo.lock",
         "poetry.lock",
-        "Pipfile.lock",
+        "pipfile.lock",
+        "pdm.lock",
+        "uv.lock",
         "composer.lock",
+        "gemfile.lock",
         "go.sum",
+        "podfile.lock",
+        "packages.lock.json",
+        "flake.lock",
         "mix.lock",
         "pubspec.lock",
-        "uv.lock",
-        "pdm.lock",
-        "flake.lock",
-        "packages.lock.json",
         "gradle.lockfile",
+        "package.resolved",
     }
 )
 GENERATED_RE = re.compile(
@@ -245,6 +249,12 @@ def language_of(path: str) -> str | None:
         return FILENAME_LANGUAGE[name]
     ext = posixpath.splitext(name)[1].lower()
     return EXTENSION_LANGUAGE.get(ext)
+
+
+def is_lock_file(path: str) -> bool:
+    """A dependency lock file (package-lock.json, Cargo.lock, go.sum, any `*.lock`), case-insensitively."""
+    name = posixpath.basename(path).lower()
+    return name in LOCK_FILES or name.endswith(".lock")
 
 
 def is_programming_file(path: str) -> bool:
@@ -288,8 +298,4 @@ def is_doc_path(path: str) -> bool:
 def is_code_file(path: str) -> bool:
     """A file a seed may show as code context and count in its budget: a programming file that is not
     generated, vendored or a lock file. Prose (`CHANGES`, `whats-new.rst`, docs) never is."""
-    return (
-        is_programming_file(path)
-        and posixpath.basename(path) not in LOCK_FILES
-        and not GENERATED_RE.search(path)
-    )
+    return is_programming_file(path) and not is_lock_file(path) and not GENERATED_RE.search(path)

@@ -13,21 +13,7 @@ import subprocess
 from pathlib import Path
 
 import swe_corpus
-
-CURATE_STAGES = ("filter", "decontaminate", "dedup", "rl_seed")
-# Every stage of `swe-corpus corpus`, in pipeline order (the funnel is printed and charted in this order).
-PIPELINE_STAGES = (
-    "ingest",
-    "prs",
-    "hydrate",
-    "link",
-    "extract",
-    "filter",
-    "decontaminate",
-    "dedup",
-    "rl_seed",
-)
-
+from swe_corpus.stages import CURATE_STAGES, RL_SEED
 
 # Funnel counters besides in/kept/rejected:* that count a stage's input records it neither keeps nor
 # rejects as rows (ingest skips event types it does not keep without writing a row per event).
@@ -184,8 +170,8 @@ def dataset_card(manifest: dict) -> str:
         version=manifest["toolkit_version"],
         sha=manifest.get("git_sha") or "unknown",
         mode=decontamination_mode(manifest["config"]),
-        seeds=funnel.get("rl_seed", {}).get("kept", 0),
-        kept=funnel.get("rl_seed", {}).get("in", 0),
+        seeds=funnel.get(RL_SEED, {}).get("kept", 0),
+        kept=funnel.get(RL_SEED, {}).get("in", 0),
         rows=rows,
     )
 

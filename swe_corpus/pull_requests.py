@@ -2,7 +2,8 @@
 
 The pipeline (`pipelines/prs.py`) groups EVENTS rows by `item_key` and calls `assemble_pull_request`
 / `assemble_issue` on each group; `attach_issues` then fills linked issues, `problem_statement` and
-`hints_text` the way SWE-bench builds them. Every decision that drops a PR returns a reason code.
+`hints_text` the way SWE-bench builds them. Every decision that drops a PR (or a link, or an issue's
+second group of events) returns a `Rejection`; the pipeline routes it.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from swe_corpus.linking import link_pull_request
-from swe_corpus.rejects import instance_id
+from swe_corpus.linking import link_commit_messages, link_pull_request
+from swe_corpus.rejects import Rejection, instance_id
+from swe_corpus.stages import HYDRATE, ISSUES, LINK, PRS
 
 PR_EVENT_TYPES = frozenset(
     {
@@ -183,30 +185,43 @@ def assemble_pull_request(rows: Iterable[dict]) -> dict:
     return record
 
 
-def rejection_reason(pr: dict, keep_unmerged: bool, hydrate: bool) -> tuple[str, str] | None:
-    """(reason, detail) when an assembled PR cannot be kept as is; None when it is kept."""
+def rejection_reason(pr: dict, keep_unmerged: bool, hydrate: bool) -> Rejection | None:
+    """Why an assembled PR cannot be kept as is (a `prs` Rejection); None when it is kept."""
+
+    def reject(reason: str, detail: str) -> Rejection:
+        return Rejection(PRS, reason, detail).of(pr)
+
     if not pr["merged"] and not keep_unmerged:
         if not pr["_has_pr_event"]:
-            return (
+            return reject(
                 "merge_unknown",
                 "no PullRequestEvent in the window (only comments/reviews); merge status unknown",
             )
-        return "unmerged", f"final state {pr['state'] or 'unknown'}, not merged within the ingested events"
+        return reject(
+            "unmerged", f"final state {pr['state'] or 'unknown'}, not merged within the ingested events"
+        )
     if needs_hydration(pr) and not hydrate:
         if pr["title"] is None and pr["_trimmed"]:
-            return (
-                "trimmed_era_no_text",
-                "trimmed-era payloads carry no title/body/author; rerun with --hydrate",
+            return reject(
+                "trimmed_era_no_text", "trimmed-era payloads carry no title/body/author; rerun with --hydrate"
             )
         if pr["title"] is None:
-            return (
+            return reject(
                 "no_pull_request_text",
                 "no event in the window carries the PR title/body; rerun with --hydrate",
             )
-        return (
+        return reject(
             "missing_merge_data",
             "merged but base/head/merge sha missing from the events; rerun with --hydrate",
         )
+    return None
+
+
+def hydrated_rejection(pr: dict, hydrated: dict, keep_unmerged: bool) -> Rejection | None:
+    """Why `pr`, as the API answered for it (`hydrated`), cannot be kept (a `hydrate` Rejection); None
+    when it is kept."""
+    if not hydrated["merged"] and not keep_unmerged:
+        return Rejection(HYDRATE, "unmerged", "the API says not merged").of(pr)
     return None
 
 
@@ -260,6 +275,46 @@ def assemble_issue(rows: Iterable[dict]) -> dict:
     }
 
 
+def choose_issue(candidates: list[dict]) -> tuple[dict | None, list[dict]]:
+    """(the issue of a join key, the other groups of events sharing its (repo, number)).
+
+    Several groups meet here when one issue's events were grouped apart (Timeline-era rows have no
+    repo_id, so a window across 2014/2015 keys them by name and the later ones by id) or when two
+    repositories held the same name: the most complete group wins (text, opening in the window, comments)."""
+    ranked = sorted(
+        candidates,
+        key=lambda i: (i["title"] is not None, i.get("_opened_in_window", False), len(i["comments"])),
+        reverse=True,
+    )
+    return (ranked[0] if ranked else None), ranked[1:]
+
+
+def duplicate_issue_rejection(dup: dict, kept: dict) -> Rejection:
+    """The `issues` Rejection of a group of events `choose_issue` left out for `kept`."""
+    detail = (
+        f"{dup['repo']}#{dup['number']}: another group of events (repo_id {kept['repo_id']}) has the same "
+        f"(repo, number) and was kept; this one (repo_id {dup['repo_id']}, {len(dup['comments'])} comments) "
+        "is left out"
+    )
+    return Rejection(ISSUES, "duplicate_item_key", detail, instance_id=dup["issue_id"], repo=dup["repo"])
+
+
+def link_rejection(iid: str, repo: str, link: dict, issue: dict | None, hydrate: bool) -> Rejection:
+    """The `link` Rejection of PR `iid`'s link to an issue without text (`issue`: what the events, or
+    the API when hydrating, gave of it)."""
+    ref = f"{link['repo']}#{link['number']}"
+    if hydrate:
+        reason, detail = "issue_hydration_failed", f"{ref}: not in the events and the API did not return it"
+    elif issue is None:
+        reason, detail = (
+            "issue_not_in_events",
+            f"{ref} has no event in the window (opened before it?); use --hydrate",
+        )
+    else:
+        reason, detail = "issue_without_text", f"{ref}: its events carry no title/body; use --hydrate"
+    return Rejection(LINK, reason, detail, instance_id=iid, repo=repo)
+
+
 def issue_join_key(repo: str, number: int) -> tuple[str, int]:
     return (repo.lower(), int(number))
 
@@ -310,3 +365,16 @@ def attach_issues(pr: dict, issues: list[tuple[dict, dict]], cutoff: datetime | 
 def public(pr: dict) -> dict:
     """The row without the private join fields (`_links`, `_trimmed`, `_has_pr_event`)."""
     return {k: v for k, v in pr.items() if not k.startswith("_")}
+
+
+def relink_commit_messages(row: dict) -> dict:
+    """An extracted row, now that its commits are known: links in commit messages join `linked_issues`
+    (SWE-bench searches them too), and `hints_text` is cut at the PR's first commit, SWE-bench's rule
+    (the PR stage could only cut at the PR's opening)."""
+    commits = row.get("commits") or []
+    row = link_commit_messages(row, [c["message"] for c in commits])
+    first_commit = min((c["author_time"] for c in commits if c.get("author_time")), default=None)
+    with_text = [i for i in row.get("linked_issues") or [] if i.get("comments") is not None]
+    if first_commit is not None and with_text:
+        row = {**row, "hints_text": hints_text(with_text, first_commit)}
+    return row

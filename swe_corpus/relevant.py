@@ -21,7 +21,7 @@ from typing import Protocol
 
 import requests
 
-from swe_corpus.git_mirror import GitRepo, TreeEntry
+from swe_corpus.git_repo import GitRepo, TreeEntry
 from swe_corpus.languages import EXTENSION_LANGUAGE, is_test_path, language_of
 from swe_corpus.redaction import redact_text
 

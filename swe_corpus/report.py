@@ -21,23 +21,25 @@ from typing import Any
 import duckdb
 import yaml
 
+from swe_corpus import stages
 from swe_corpus.explore import Stats, _fmt_num, _is_remote, collect_stats, connect, views
+from swe_corpus.manifest import NOT_KEPT_EXTRAS
 
 # Prompt lengths are estimated without a tokenizer (the data pipeline does not install one): code and
 # English average 3-4 bytes per token with the BPE vocabularies of current coder models.
 BYTES_PER_TOKEN = 4
 # Reasons that are not rejections: event types ingest does not keep; curated PRs not chosen as seeds.
-NOT_REJECTIONS = {"ingest": {"skipped_type"}}
-NOT_CHOSEN_STAGE = "rl_seed"
+NOT_REJECTIONS = {stages.INGEST: NOT_KEPT_EXTRAS}
+NOT_CHOSEN_STAGE = stages.RL_SEED
 # The PR-level funnel: (stage, which count, label).
 PR_FUNNEL = (
-    ("prs", "in", "PRs seen"),
-    ("prs", "kept", "merged PRs"),
-    ("extract", "kept", "code extracted"),
-    ("filter", "kept", "passed filters"),
-    ("decontaminate", "kept", "decontaminated"),
-    ("dedup", "kept", "unique (dedup)"),
-    ("rl_seed", "kept", "RL seeds"),
+    (stages.PRS, "in", "PRs seen"),
+    (stages.PRS, "kept", "merged PRs"),
+    (stages.EXTRACT, "kept", "code extracted"),
+    (stages.FILTER, "kept", "passed filters"),
+    (stages.DECONTAMINATE, "kept", "decontaminated"),
+    (stages.DEDUP, "kept", "unique (dedup)"),
+    (stages.RL_SEED, "kept", "RL seeds"),
 )
 EXAMPLE_REJECTED = 8
 MAX_TEXT = 2500
@@ -250,9 +252,9 @@ def build_charts(s: Stats, manifest: dict, con: duckdb.DuckDBPyConnection) -> di
 
         c.add("PR funnel (share of PRs seen)", draw_prs)
     # event-level funnel, log scale: lines read, event types skipped, rejected, events kept
-    ingest = funnel.get("ingest")
+    ingest = funnel.get(stages.INGEST)
     if ingest and ingest.in_:
-        skipped = sum(n for r, n in ingest.rejected.items() if r in NOT_REJECTIONS["ingest"])
+        skipped = sum(n for r, n in ingest.rejected.items() if r in NOT_REJECTIONS[stages.INGEST])
         rejected = sum(ingest.rejected.values()) - skipped
         bars = [
             ("lines read", ingest.in_, COLORS["bar"]),

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 from swe_corpus.issue_kind import IssueKind, classify_issue, combine
 from swe_corpus.languages import is_code_file, is_doc_path
+from swe_corpus.stages import RL_SEED
 
-STAGE = "rl_seed"
+STAGE = RL_SEED
 
 
 @dataclass

@@ -11,9 +11,12 @@ from swe_corpus.dedup import (
     band_keys,
     bucket_edges,
     candidate_probability,
+    choose_instance,
     connected_components,
+    duplicate_rejection,
     estimated_jaccard,
     lean_minhash,
+    node_of,
     patch_fingerprint,
     shingle_hashes,
 )
@@ -124,3 +127,36 @@ def test_bucket_edges_span_the_verified_pairs(n):
     )
     keys, stacked = [k for k, _ in members], np.stack(sigs)
     assert _bucket_edges_vectorised(keys, stacked, 0.7, 1_000) == edges  # both paths agree
+
+
+def _pr(iid: str, created: str, patch: str = "diff\n+x\n", **extra) -> dict:
+    return {"instance_id": iid, "created_at": created, "patch": patch, **extra}
+
+
+def test_one_row_per_instance_id_the_others_rejected():
+    rows = [_pr("o__r-1", "2024", head_sha="b"), _pr("o__r-1", "2024", head_sha="a")]
+    kept, repeats = choose_instance(rows)
+    assert kept["head_sha"] == "a" and [(r.stage, r.reason, r.instance_id) for r in repeats] == [
+        ("dedup", "duplicate_instance_id", "o__r-1")
+    ]
+    assert repeats[0].detail == "o__r-1 appears 2 times in the input"
+    assert choose_instance([]) == (None, [])
+
+
+def test_exact_or_near_duplicate_of_the_representative():
+    first, copy, near = (
+        _pr("o__r-1", "2024-01"),
+        _pr("o__r-2", "2024-02"),
+        _pr("o__r-3", "2024-03", "diff\n+y\n"),
+    )
+    root = node_of(first)
+    assert duplicate_rejection(first, [(root, 3)]) == (None, 3)
+    assert duplicate_rejection(_pr("o__r-9", "2024"), []) == (None, 1)  # no cluster: its own representative
+    exact, size = duplicate_rejection(copy, [(root, 3)])
+    assert (exact.reason, exact.detail, exact.instance_id, size) == (
+        "exact_duplicate",
+        "duplicate of o__r-1 (cluster of 3)",
+        "o__r-2",
+        3,
+    )
+    assert duplicate_rejection(near, [(root, 3)])[0].reason == "near_duplicate"

@@ -9,7 +9,8 @@ import unidiff
 from test_git_helpers import RepoBuilder, git_out
 
 from swe_corpus.extract import ExtractConfig, ExtractError, ExtractLimits, extract_pr, extract_repo, log_range
-from swe_corpus.git_mirror import GitError, GitMirror, GitRepo, MirrorConfig
+from swe_corpus.git_mirror import GitMirror, MirrorConfig
+from swe_corpus.git_repo import GitError, GitRepo
 from swe_corpus.languages import is_doc_path, is_test_path, language_of
 
 REPO = "acme/widgets"
@@ -248,7 +249,7 @@ def test_extract_repo_routes_rows_blobs_and_rejections(world):
     prs = [r for kind, r in out if kind == "pull_requests"]
     rejected = [r for kind, r in out if kind == "rejected"]
     blobs = [r["blob_sha"] for kind, r in out if kind == "blobs"]
-    assert len(prs) == 5 and [r["reason"] for r in rejected] == ["commits_unreachable"]
+    assert len(prs) == 5 and [r.reason for r in rejected] == ["commits_unreachable"]
     assert len(blobs) == len(set(blobs))
     pr1 = next(r for r in prs if r["number"] == 1)
     assert pr1["relevant_predictor"] == "local"
@@ -269,7 +270,7 @@ def test_missing_repository_rejects_its_prs(world):
     cfg = ExtractConfig(mirror=world["mirror_config"], limits=LIMITS)
     rows = [pr_row(9, "a" * 40, "b" * 40, None, repo="acme/nothing-here", instance_id="acme__nothing-here-9")]
     out = list(extract_repo("acme/nothing-here", rows, cfg))
-    assert [(k, r["reason"]) for k, r in out] == [("rejected", "repo_not_found")]
+    assert [(k, r.reason) for k, r in out] == [("rejected", "repo_not_found")]
 
 
 def test_merge_base_timeout_is_not_no_merge_base(world, monkeypatch):

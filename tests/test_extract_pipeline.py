@@ -14,11 +14,13 @@ from test_extract import REPO, build_world, pr_row
 
 import pipelines.extract as extract_pipeline
 import schemas.tables as schemas
+import swe_corpus.extract as extract_lib
 from pipelines.common import counters, rows_to_table
 from pipelines.extract import add_arguments, config_from_args, run_pipeline
 from swe_corpus.config import CorpusConfig
 from swe_corpus.extract import ExtractConfig
 from swe_corpus.git_mirror import MirrorConfig
+from swe_corpus.rejects import Rejection
 
 
 @pytest.fixture(scope="module")
@@ -104,14 +106,14 @@ def test_a_failing_relink_rejects_only_its_pr(tmp_path, monkeypatch):
     mirror = MirrorConfig(
         cache_dir=str(tmp_path / "cache"), url_template=f"file://{w['root']}/serve/{{repo}}.git"
     )
-    relink = extract_pipeline.relink_commit_messages
+    relink = extract_lib.relink_commit_messages
 
     def relink_or_fail(row):
         if row["number"] == 2:
             raise ValueError("cannot link commit messages")
         return relink(row)
 
-    monkeypatch.setattr(extract_pipeline, "relink_commit_messages", relink_or_fail)
+    monkeypatch.setattr(extract_lib, "relink_commit_messages", relink_or_fail)
     fn = extract_pipeline.ExtractRepositoryFn(ExtractConfig(mirror=mirror, relevant="none"))
     fn.setup()
     out = list(fn.process((REPO, [w["prs"][n] for n in (1, 2, 3)])))
@@ -134,7 +136,7 @@ def test_a_failing_repository_rejects_the_rest_with_a_redacted_detail(monkeypatc
     prs = [pr_row(1, "a" * 40, "b" * 40, None), pr_row(2, "a" * 40, "b" * 40, None)]
 
     def broken(repo, rows, *args):
-        yield "rejected", {**rows[0], "reason": "repo_not_found"}
+        yield "rejected", Rejection("extract", "repo_not_found").of(rows[0])
         raise RuntimeError("fetch https://user:s3cret@example.com/x.git failed")
 
     monkeypatch.setattr(extract_pipeline, "extract_repo", broken)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.corpus import InputHealth
 from swe_corpus import config as corpus_config
 from swe_corpus.cli import main as cli
 from swe_corpus.demo import generate
+from swe_corpus.health import InputHealth
 from swe_corpus.paths import absolute_location
 
 

@@ -17,14 +17,8 @@ from test_extract import LIMITS, REPO, build_world
 from test_git_helpers import RepoBuilder, git_out
 
 from swe_corpus.extract import ExtractConfig, extract_pr, extract_repo
-from swe_corpus.git_mirror import (
-    GitError,
-    GitMirror,
-    GitRepo,
-    MirrorConfig,
-    MirrorError,
-    safe_git_config,
-)
+from swe_corpus.git_mirror import GitMirror, MirrorConfig, MirrorError, safe_git_config
+from swe_corpus.git_repo import GitError, GitRepo
 from swe_corpus.redaction import redact_text as redact
 from swe_corpus.relevant import ImportResolver, LocalPredictor, PRContext
 
@@ -153,10 +147,10 @@ def test_missing_repo_and_auth_required_are_rejected_without_leaking_token(world
     )
     rows = [{**world["prs"][1], "repo": "acme/missing", "instance_id": "acme__missing-1"}]
     out = list(extract_repo("acme/missing", rows, cfg))
-    assert [r["reason"] for _, r in out] == ["repo_not_found"]
+    assert [r.reason for _, r in out] == ["repo_not_found"]
     cfg.mirror = MirrorConfig(cache_dir=str(tmp_path / "c2"), url_template=authed + "/auth/{repo}.git")
     out2 = list(extract_repo(REPO, [world["prs"][1]], cfg))
-    assert [r["reason"] for _, r in out2] == ["repo_auth_required"]
+    assert [r.reason for _, r in out2] == ["repo_auth_required"]
     everything = repr(out) + repr(out2) + caplog.text
     assert TOKEN not in everything, everything
 
@@ -170,7 +164,7 @@ def test_hanging_server_is_rejected_within_time_limit(world, tmp_path, hanging_p
         )
     )
     out = list(extract_repo(REPO, [world["prs"][1], world["prs"][2]], cfg))
-    assert [r["reason"] for _, r in out] == ["clone_timeout", "clone_timeout"]
+    assert [r.reason for _, r in out] == ["clone_timeout", "clone_timeout"]
     assert not list((tmp_path / "c").rglob("HEAD"))  # no half-made mirror left behind
 
 

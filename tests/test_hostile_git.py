@@ -20,7 +20,8 @@ from test_extract import pr_row
 import schemas.tables as schemas
 from pipelines.common import rows_to_table
 from swe_corpus.extract import ExtractConfig, extract_repo
-from swe_corpus.git_mirror import GitError, GitMirror, GitRepo, MirrorConfig, MirrorError
+from swe_corpus.git_mirror import GitMirror, MirrorConfig, MirrorError
+from swe_corpus.git_repo import GitError, GitRepo
 
 BOMB_REPO = "acme/bomb"
 CAPS = {"max_git_memory_bytes": 64 * 2**20, "max_tree_entries": 10_000}  # small caps, small bomb
@@ -118,7 +119,7 @@ def test_tree_bomb_is_rejected_within_memory_caps(bomb_world, tmp_path):
     start = time.monotonic()
     out = list(extract_repo(BOMB_REPO, prs, cfg))
     assert time.monotonic() - start < 60  # bounded: the caps act at 64 MB, not after minutes
-    rejected = {r["instance_id"]: r["reason"] for kind, r in out if kind == "rejected"}
+    rejected = {r.instance_id: r.reason for kind, r in out if kind == "rejected"}
     kept = [r["instance_id"] for kind, r in out if kind == "pull_requests"]
     # the PR adding 10^6 paths: diff-tree -M dies at its heap cap; the PR on top of the bomb: its tree
     # listing stops at max_tree_entries; the PR beside it is extracted (without co-change evidence,

@@ -164,3 +164,12 @@ def test_code_context_files(path, code):
 )
 def test_documentation_is_apart_from_the_patch(path, doc):
     assert is_doc_path(path) is doc
+
+
+def test_one_lock_file_rule_for_code_context_and_hunk_filters():
+    from swe_corpus.filters import file_kind
+    from swe_corpus.languages import is_code_file, is_lock_file
+
+    for path in ("package-lock.json", "web/Yarn.lock", "Cargo.lock", "go.sum", "deps/custom.lock"):
+        assert is_lock_file(path) and file_kind(path, {}) == "lock_file" and not is_code_file(path)
+    assert not is_lock_file("src/lock.py") and is_code_file("src/lock.py")

@@ -119,7 +119,7 @@ def test_close_reopen_close_takes_final_state():
     )
     reopened = prs.assemble_pull_request(rows[:3])
     assert (reopened["state"], reopened["merged"]) == ("open", False)
-    assert prs.rejection_reason(reopened, keep_unmerged=False, hydrate=False)[0] == "unmerged"
+    assert prs.rejection_reason(reopened, keep_unmerged=False, hydrate=False).reason == "unmerged"
     assert prs.rejection_reason(reopened, keep_unmerged=True, hydrate=False) is None
 
 
@@ -202,13 +202,13 @@ def test_trimmed_era_merge_from_action_needs_hydration():
     rows = [pr_event(5, 0, "opened", **stub), pr_event(5, 9, "merged", **{**stub, "merged": True})]
     pr = prs.assemble_pull_request(rows)
     assert pr["merged"] and pr["merged_at"] == at(9) and pr["_trimmed"]
-    assert prs.rejection_reason(pr, keep_unmerged=False, hydrate=False)[0] == "trimmed_era_no_text"
+    assert prs.rejection_reason(pr, keep_unmerged=False, hydrate=False).reason == "trimmed_era_no_text"
     assert prs.rejection_reason(pr, keep_unmerged=False, hydrate=True) is None and prs.needs_hydration(pr)
 
 
 def test_pr_seen_only_through_comments_has_unknown_merge_status():
     pr = prs.assemble_pull_request([comment(5, 3, "ping", 1)])
-    assert prs.rejection_reason(pr, keep_unmerged=False, hydrate=False)[0] == "merge_unknown"
+    assert prs.rejection_reason(pr, keep_unmerged=False, hydrate=False).reason == "merge_unknown"
 
 
 def test_issue_record_and_swe_bench_texts():
@@ -245,3 +245,39 @@ def test_issue_record_and_swe_bench_texts():
     assert out["hints_text"] == "same here\n"
     assert "_links" not in out
     assert prs.hints_text([issue], None) == "same here\nafter the PR"
+
+
+def _issue(title, comments: int, opened: bool = True, repo_id: int = 1) -> dict:
+    return {"issue_id": "o__r-3", "repo": "o/r", "number": 3, "repo_id": repo_id, "title": title,
+            "comments": [{}] * comments, "_opened_in_window": opened}  # fmt: skip
+
+
+def test_the_most_complete_group_of_an_issue_is_chosen_the_others_rejected():
+    text, no_text, earlier = _issue("t", 0, repo_id=1), _issue(None, 5, repo_id=2), _issue("t", 9, False, 3)
+    kept, others = prs.choose_issue([no_text, earlier, text])
+    assert kept is text and others == [earlier, no_text]
+    assert prs.choose_issue([]) == (None, [])
+    r = prs.duplicate_issue_rejection(no_text, kept)
+    assert (r.stage, r.reason, r.instance_id, r.repo) == ("issues", "duplicate_item_key", "o__r-3", "o/r")
+    assert "(repo_id 1)" in r.detail and "(repo_id 2, 5 comments)" in r.detail
+
+
+def test_a_link_to_an_issue_without_text_is_rejected_with_why():
+    link = {"repo": "o/r", "number": 3}
+
+    def reason(issue, hydrate):
+        r = prs.link_rejection("o__r-9", "o/r", link, issue, hydrate)
+        assert (r.stage, r.instance_id, r.repo) == ("link", "o__r-9", "o/r") and "o/r#3" in r.detail
+        return r.reason
+
+    assert reason(None, hydrate=True) == reason(_issue(None, 0), hydrate=True) == "issue_hydration_failed"
+    assert reason(None, hydrate=False) == "issue_not_in_events"
+    assert reason(_issue(None, 0), hydrate=False) == "issue_without_text"
+
+
+def test_a_pr_the_api_says_is_not_merged_is_a_hydrate_rejection():
+    pr = {"instance_id": "o__r-9", "repo": "o/r", "merged": False}
+    r = prs.hydrated_rejection(pr, {**pr, "repo": "o/renamed"}, keep_unmerged=False)
+    assert (r.stage, r.reason, r.repo) == ("hydrate", "unmerged", "o/r")
+    assert prs.hydrated_rejection(pr, pr, keep_unmerged=True) is None
+    assert prs.hydrated_rejection(pr, {**pr, "merged": True}, keep_unmerged=False) is None

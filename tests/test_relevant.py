@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from test_git_helpers import RepoBuilder
 
-from swe_corpus.git_mirror import GitRepo
+from swe_corpus.git_repo import GitRepo
 from swe_corpus.languages import EXTENSION_LANGUAGE
 from swe_corpus.relevant import (
     JS_EXTS,

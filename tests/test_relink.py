@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from pipelines.extract import relink_commit_messages
+from swe_corpus.pull_requests import relink_commit_messages
 
 T = dt.datetime(2024, 5, 6, 10, tzinfo=dt.UTC)
 

@@ -13,6 +13,7 @@ import json
 import logging
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,17 @@ KEEP_COLUMNS = ("instance_id", "repo", "base_commit", "code_context", "oracle_fi
 
 class UsageError(ValueError):
     """A bad config, data path or run directory: reported in one line by the CLI, without a traceback."""
+
+
+def run_command(command: str, work: Callable[[], dict]) -> dict:
+    """`work()` of the training command `command` (train, evaluate, export-prompts), its summary printed
+    as JSON and returned; a UsageError or a missing file ends the command with one line, no traceback."""
+    try:
+        summary = work()
+    except (UsageError, FileNotFoundError) as exc:
+        raise SystemExit(f"swe-corpus {command}: {exc}") from None
+    print(json.dumps(summary, indent=2))
+    return summary
 
 
 @dataclass

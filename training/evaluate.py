@@ -15,7 +15,7 @@ import logging
 import sys
 from pathlib import Path
 
-from training.data import UsageError, build_datasets
+from training.data import UsageError, build_datasets, run_command
 from training.diffs import git_diff
 from training.reward import FormatError, predicted_contents, swe_rl_reward
 from training.train import TrainConfig, load_tokenizer
@@ -181,11 +181,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
-    try:
-        metrics = evaluate(args)
-    except (UsageError, FileNotFoundError) as exc:  # no trained model, no seeds, bad config: one line
-        raise SystemExit(f"swe-corpus evaluate: {exc}") from None
-    print(json.dumps(metrics, indent=2))
+    metrics = run_command("evaluate", lambda: evaluate(args))  # no trained model, no seeds, bad config
     print(
         f"{metrics['instances']} predictions in {metrics['out']}/predictions.jsonl: mean reward "
         f"{metrics['mean_reward']:.3f}, format errors {metrics['format_error_rate']:.0%}"

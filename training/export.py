@@ -17,7 +17,7 @@ import json
 import logging
 from pathlib import Path
 
-from training.data import UsageError, build_datasets
+from training.data import UsageError, build_datasets, run_command
 from training.train import TrainConfig, load_tokenizer, resolve_model
 
 log = logging.getLogger(__name__)
@@ -98,15 +98,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
-    try:
+    def export() -> dict:
         config = TrainConfig.from_yaml(args.config, args.set)
         config.data.path = args.out
         if args.model:
             config.model.name_or_path = args.model
-        summary = export_prompts(config, args.dir, args.config)
-    except (UsageError, FileNotFoundError) as exc:
-        raise SystemExit(f"swe-corpus export-prompts: {exc}") from None
-    print(json.dumps(summary, indent=2))
+        return export_prompts(config, args.dir, args.config)
+
+    summary = run_command("export-prompts", export)
     print(
         f"prompts in {args.dir}: trl grpo --dataset_name {args.dir} "
         f"--reward_funcs training.trl_reward.swe_rl --model_name_or_path {summary['model']}"

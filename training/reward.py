@@ -16,12 +16,10 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import warnings
 from functools import lru_cache
 from typing import TypedDict
 
-from unidiff import PatchSet
-from unidiff.errors import UnidiffParseError
+from swe_corpus.diffs import file_level_diffs
 
 THINK_START, THINK_END = "<think>", "</think>"
 ANSWER_START, ANSWER_END = "<solution>", "</solution>"
@@ -162,30 +160,6 @@ def swe_rl_reward(
         normalized_patch(code_context, pred_contents), normalized_patch(code_context, oracle_new_content)
     )
     return reward, {"similarities": sims, "thought": thought, "answer": answer, "new_contents": pred_contents}
-
-
-def file_level_diffs(patch_text: str) -> dict[str, str]:
-    """path -> hunks of a unified diff (git or plain). Binary files are skipped; a rename is keyed by
-    its source path and carries a ``rename from X to Y`` header. Unparseable text is no change."""
-    try:
-        patch = PatchSet(patch_text)
-    except UnidiffParseError:
-        return {}
-    except Exception as exc:  # unidiff raises other errors on some malformed input
-        warnings.warn(f"unexpected unidiff parsing error: {exc}", stacklevel=2)
-        return {}
-    result = {}
-    for patched in patch:
-        if patched.is_binary_file:
-            continue
-        header, path = "", patched.path
-        if patched.is_rename:
-            source = patched.source_file.removeprefix("a/")
-            target = patched.target_file.removeprefix("b/")
-            header, path = f"rename from {source} to {target}", source
-        body = "\n".join(str(hunk).strip() for hunk in patched)
-        result[path] = (header + "\n" + body).strip()
-    return result
 
 
 def patch_similarity_reward(oracle_patch: str, predicted_patch: str) -> tuple[float, dict]:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from training.data import DataConfig, UsageError, build_datasets, iter_texts
+from training.data import DataConfig, UsageError, build_datasets, iter_texts, run_command
 from training.prompts import PromptConfig
 from training.tiny import TinyModelConfig, build_tiny_model
 from training.trl_reward import SweRlReward
@@ -306,14 +306,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
-    try:
-        summary = train(config_from_args(args), resume=not args.no_resume)
-    except (
-        UsageError,
-        FileNotFoundError,
-    ) as exc:  # bad config, data or run directory: one line, no traceback
-        raise SystemExit(f"swe-corpus train: {exc}") from None
-    print(json.dumps(summary, indent=2))
+    run_command("train", lambda: train(config_from_args(args), resume=not args.no_resume))
     return 0
 
 
