@@ -37,7 +37,7 @@ from swe_corpus.partitions import PLAN_COLUMNS, PartitionPlan, RepositoryGraph, 
 
 log = logging.getLogger(__name__)
 
-PLAN_BATCH_ROWS = 65_536  # events read at a time while planning and splitting
+PLAN_BATCH_ROWS = 8_192  # events read at a time while planning and splitting (bodies are large)
 
 
 def is_local(beam_args: list[str]) -> bool:

@@ -78,10 +78,15 @@ class RepositoryGraph:
             pc.fill_null(pc.match_substring_regex(table["title"], _CROSS_REPO), False),
             pc.fill_null(pc.match_substring_regex(table["body"], _CROSS_REPO), False),
         )
-        linking = table.filter(texts).group_by(["repo_id", "repo_name", "title", "body"]).aggregate([])
-        for repo_id, name, title, body in zip(
+        linking = table.filter(texts)  # few rows: only these reach the link finder
+        seen = set()
+        for row in zip(
             *(linking[c].to_pylist() for c in ("repo_id", "repo_name", "title", "body")), strict=True
         ):
+            if row in seen:  # the same text on the opened, closed, merged... events of one PR
+                continue
+            seen.add(row)
+            repo_id, name, title, body = row
             node = repo_id if repo_id is not None else _name_node(name)
             for text in (title, body):
                 for link in find_links(text, name, "body"):
