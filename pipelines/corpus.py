@@ -17,10 +17,8 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass
 
 import apache_beam as beam
-from apache_beam.io.filesystems import FileSystems
 
 from pipelines import curate as curate_stage
 from pipelines import extract as extract_stage
@@ -29,18 +27,20 @@ from pipelines.common import (
     FUNNEL,
     WriteTable,
     counters,
+    end_run,
     make_pipeline,
+    prepare_out,
     run_to_completion,
     unknown_beam_args,
     write_text,
 )
-from pipelines.ingest import HOUR_FILE_REASONS, IngestEvents, ingest_options
+from pipelines.ingest import IngestEvents, ingest_options
 from schemas import TABLES
 from swe_corpus import config as corpus_config
 from swe_corpus.demo import use_demo_world
 from swe_corpus.errors import ConfigError
 from swe_corpus.gharchive import parse_hours
-from swe_corpus.manifest import PIPELINE_STAGES, build_manifest, dataset_card, to_json
+from swe_corpus.manifest import PIPELINE_STAGES, InputHealth, build_manifest, dataset_card
 from swe_corpus.redaction import redact_url
 
 log = logging.getLogger(__name__)
@@ -128,25 +128,6 @@ def step_execution_msecs(result) -> dict[str, int]:
 
 
 # ------------------------------------------------------------------ output directory
-def prepare_out(out: str, overwrite: bool) -> None:
-    """Refuse an existing OUT unless `overwrite`; with it, remove the old tables so no stale shard stays.
-
-    Tables are found by listing their shards: on gs:// a directory is only a prefix, not an object.
-    """
-    out = out.rstrip("/")
-    existing = [t for t in TABLE_DIRS if FileSystems.match([f"{out}/{t}/*"])[0].metadata_list]
-    existing += [f for f in ("manifest.json",) if FileSystems.exists(f"{out}/{f}")]
-    if existing and not overwrite:
-        raise SystemExit(
-            f"swe-corpus corpus: {out} already holds a corpus ({', '.join(existing)}); "
-            "pass --overwrite (make corpus OVERWRITE=1) to replace it, or choose another --out (OUT=)"
-        )
-    if existing:  # a trailing slash deletes a whole prefix on object stores, a directory locally
-        # the dataset card and the report describe the old corpus: they go with it, even if this run fails
-        existing += [f for f in ("README.md", "report.html") if FileSystems.exists(f"{out}/{f}")]
-        FileSystems.delete([f"{out}/{t}" + ("/" if t in TABLE_DIRS else "") for t in existing])
-
-
 def write_tables(tables: dict, out: str, num_shards: int) -> None:
     for name, schema in TABLES.items():
         tables[name] | f"Write_{name}" >> WriteTable(
@@ -155,84 +136,8 @@ def write_tables(tables: dict, out: str, num_shards: int) -> None:
 
 
 # ------------------------------------------------------------------ reporting
-def funnel_table(funnel: dict[str, dict]) -> str:
-    """The funnel as aligned text: per stage in, kept, rejected by reason."""
-    lines = [f"{'stage':<14}{'in':>9}{'kept':>9}  not kept, by reason"]
-    for stage in PIPELINE_STAGES:
-        row = funnel.get(stage)
-        if not row or not row.get("in"):
-            continue
-        rejected = ", ".join(f"{r}={n}" for r, n in sorted(row.get("rejected", {}).items())) or "-"
-        lines.append(f"{stage:<14}{row['in']:>9}{row['kept']:>9}  {rejected}")
-    return "\n".join(lines)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     corpus_config.add_config_arguments(parser)
-
-
-# ------------------------------------------------------------------ unusable input
-# Ingest rejections that mean a whole hour gave nothing (one row per hour, not per line).
-
-
-@dataclass
-class InputHealth:
-    """How much of the input was usable: a run with none fails, a partial one warns with counts."""
-
-    hours: int
-    hours_failed: dict[str, int]
-    repos_mirrored: int
-    repos_failed: dict[str, int]
-
-    @classmethod
-    def from_counters(cls, hours: int, funnel: dict[str, int], detail: dict[str, int]) -> InputHealth:
-        failed = {r: funnel.get(f"ingest:rejected:{r}", 0) for r in HOUR_FILE_REASONS}
-        prefix = f"{extract_stage.REPOS_FAILED}:"
-        return cls(
-            hours=hours,
-            hours_failed={r: n for r, n in failed.items() if n},
-            repos_mirrored=detail.get(extract_stage.REPOS_MIRRORED, 0),
-            repos_failed={
-                k.removeprefix(prefix): n for k, n in sorted(detail.items()) if k.startswith(prefix)
-            },
-        )
-
-    @staticmethod
-    def _by_reason(counts: dict[str, int]) -> str:
-        return ", ".join(f"{r}={n}" for r, n in sorted(counts.items()))
-
-    def hours_line(self) -> str:
-        n = sum(self.hours_failed.values())
-        return f"{n} of {self.hours} hours missing or failed ({self._by_reason(self.hours_failed)})"
-
-    def repos_line(self) -> str:
-        n, total = sum(self.repos_failed.values()), sum(self.repos_failed.values()) + self.repos_mirrored
-        return f"{n} of {total} repositories failed to clone ({self._by_reason(self.repos_failed)})"
-
-    def fatal(self) -> str | None:
-        """The one-line reason the run produced nothing usable, None when some input was usable."""
-        if self.hours and sum(self.hours_failed.values()) >= self.hours:
-            return f"no usable input: {self.hours_line()}"
-        if self.repos_failed and not self.repos_mirrored:
-            return f"no usable input: {self.repos_line()}"
-        return None
-
-    def warnings(self) -> list[str]:
-        """Partial failures, with counts."""
-        out = []
-        if self.hours_failed:
-            out.append(self.hours_line())
-        if self.repos_failed:
-            out.append(self.repos_line())
-        return out
-
-    def to_dict(self) -> dict:
-        return {
-            "hours": self.hours,
-            "hours_failed": self.hours_failed,
-            "repos_mirrored": self.repos_mirrored,
-            "repos_failed": self.repos_failed,
-        }
 
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
@@ -240,9 +145,6 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     cfg = corpus_config.absolute_paths(corpus_config.resolve_config(args))
     if problem := unknown_beam_args(list(cfg.run.beam_args)):  # Beam would only warn
         raise ConfigError(f"[run] beam_args: {problem}")
-    # Stage progress (hours read, repositories cloned, PRs extracted) is logged at INFO; Beam's own
-    # INFO chatter would drown it.
-    logging.getLogger("apache_beam").setLevel(logging.WARNING)
     out = cfg.run.out.rstrip("/")
     prepare_out(out, cfg.run.overwrite)  # before the demo world: an existing OUT is refused at once
     world = use_demo_world(cfg)
@@ -278,14 +180,12 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     manifest["input"] = health.to_dict()
     fatal = health.fatal()
     manifest["input"]["error"] = fatal
-    write_text(f"{out}/manifest.json", to_json(manifest))
-    if fatal:  # the counts stay in the manifest; no dataset card, report or shard paths for nothing
-        print(f"swe-corpus corpus: {fatal}; the funnel is in {out}/manifest.json", file=sys.stderr)
-        return 1
+    code = end_run("corpus", out, manifest, seconds, fatal)
+    if fatal:  # no dataset card, report or shard paths for nothing
+        return code
     for warning in health.warnings():
         log.warning("partial input: %s", warning)
     write_text(f"{out}/README.md", dataset_card(manifest))
-    print(f"\nfunnel ({seconds:.1f}s):\n{funnel_table(manifest['funnel'])}")
     print(f"\nshards: {out}/rl_seed/*.parquet  (also pull_requests, rejected, blobs, issues, events)")
     report = write_report(out)
     if report:
@@ -293,10 +193,7 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     cli = cli_name()
     print(f'query:  {cli} query --out {out} "select repo, count(*) from rl_seed group by repo"')
     print(f"stats:  {cli} stats --out {out}")
-    if not manifest["funnel_ok"]:
-        log.error("funnel does not add up: %s", manifest["funnel_errors"])
-        return 1
-    return 0
+    return code
 
 
 def cli_name() -> str:

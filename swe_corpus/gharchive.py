@@ -39,6 +39,18 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://data.gharchive.org"
 DEFAULT_CACHE_DIR = ".cache/swe-corpus/gharchive"  # relative to the working directory, like every cache
+# Ingest rejections that stand for a whole hour file (one row per hour, not per line): an hour that gave
+# nothing (`swe_corpus.manifest.InputHealth`).
+HOUR_FILE_REASONS = (
+    "gap_404",
+    "bad_hour",
+    "download_failed",
+    "download_invalid",
+    "download_too_large",
+    "download_timeout",
+    "read_failed",
+    "empty_hour",
+)
 _HOUR_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:-(\d{1,2}))?$")
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 GAP_SETTLED_AFTER = timedelta(days=2)

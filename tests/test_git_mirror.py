@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from test_extract import LIMITS, REPO, build_world
-from test_git_helpers import RepoBuilder, git_out
+from helpers.extract_world import LIMITS, REPO, build_world
+from helpers.git import RepoBuilder, git_out
 
 from swe_corpus.extract import ExtractConfig, extract_pr, extract_repo
 from swe_corpus.git_mirror import (
