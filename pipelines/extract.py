@@ -78,7 +78,7 @@ class ExtractRepositoryFn(beam.DoFn):
 
     def setup(self):
         self.mirror = GitMirror(self.config.mirror)
-        self.progress = Progress(STAGE, "repository", self.total_repos, log=log)
+        self.progress = Progress(STAGE, "repository", self.total_repos, units="repositories", log=log)
 
     def process(self, element):
         repo, prs = element

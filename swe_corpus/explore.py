@@ -228,8 +228,8 @@ def collect_stats(out: str, top: int = 15, con: duckdb.DuckDBPyConnection | None
             )
     elif not _is_remote(out):
         status = (
-            "INCOMPLETE: no manifest.json. A corpus or curate run writes it last, so this run was killed or "
-            "failed (or OUT is a standalone ingest/prs/extract output): tables may be partial"
+            "INCOMPLETE: no manifest.json. Every command writes it last, so this run was killed or failed: "
+            "tables may be partial"
         )
     if not funnel:
         funnel, source = funnel_from_tables(con), "tables"

@@ -137,7 +137,8 @@ def render_funnel(funnel: Any) -> str:
     """The funnel as aligned text, one line per stage that saw records: in, kept, not kept, whether
     in = kept + not kept, and the reasons by count. The one rendering of `corpus`, every stage command
     and `stats`; `funnel` is a manifest's funnel (any shape `funnel_from_manifest` reads) or its rows."""
-    rows = funnel if funnel and isinstance(funnel[0], FunnelRow) else funnel_from_manifest(funnel)
+    rows = funnel if isinstance(funnel, list) and all(isinstance(r, FunnelRow) for r in funnel) else None
+    rows = funnel_from_manifest(funnel) if rows is None else rows
     head = ("stage", "in", "kept", "not kept", "adds up", "not kept, by reason")
     cells = []
     for r in rows:

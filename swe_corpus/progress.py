@@ -38,45 +38,47 @@ class Progress:
         unit: str,
         total: int | None = None,
         *,
+        units: str | None = None,
         every_s: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         log: logging.Logger | None = None,
     ):
         self.stage, self.unit, self.total, self.every_s = stage, unit, total, every_s
+        self.units_name = units or f"{unit}s"
         self.clock, self.log = clock, log or logging.getLogger(__name__)
         self.started = clock()
         self.last_logged: float | None = None
-        self.units = 0
+        self.finished = 0
         self.totals: Counter[str] = Counter()
         self.pending: str | None = None  # the newest line not logged (rate limited), for `flush`
 
     def eta_s(self) -> float | None:
         """Seconds left at the mean time per unit so far; None without a total or a finished unit."""
-        if not self.total or not self.units:
+        if not self.total or not self.finished:
             return None
         elapsed = self.clock() - self.started
-        return elapsed / self.units * max(0, self.total - self.units)
+        return elapsed / self.finished * max(0, self.total - self.finished)
 
     def line(self, name: str, counts: dict[str, int]) -> str:
         text = f"{self.stage}: {self.unit} {name} done"
         if counts:
             text += f" ({_counts(counts)})"
-        done = f"{self.units:,}/{self.total:,}" if self.total else f"{self.units:,}"
-        text += f"; {done} {self.unit}s"
-        if len(self.totals) and self.units > 1:
+        done = f"{self.finished:,}/{self.total:,}" if self.total else f"{self.finished:,}"
+        text += f"; {done} {self.units_name}"
+        if len(self.totals) and self.finished > 1:
             text += f", {_counts(dict(self.totals))} in all"
         eta = self.eta_s()
-        if eta is not None and self.units < self.total:
+        if eta is not None and self.finished < self.total:
             text += f", ETA {format_duration(eta)}"
         return text
 
     def done(self, name: str, **counts: int) -> str | None:
         """Record one finished unit; -> the line logged, or None when rate limited."""
-        self.units += 1
+        self.finished += 1
         self.totals.update(counts)
         text = self.line(name, counts)
         now = self.clock()
-        last = self.total is not None and self.units >= self.total
+        last = self.total is not None and self.finished >= self.total
         if not last and self.last_logged is not None and now - self.last_logged < self.every_s:
             self.pending = text
             return None

@@ -157,10 +157,12 @@ def test_query_stats_and_report_on_the_output(runs, capsys):
     assert report.is_file() and report.read_text().count("data:image/png;base64,") >= 3
 
 
-def test_rerun_refuses_existing_out_and_overwrite_gives_identical_rows(runs):
+def test_rerun_refuses_existing_out_and_overwrite_gives_identical_rows(runs, capsys):
     out = runs["single"]
-    with pytest.raises(SystemExit, match="--overwrite"):
-        run_corpus(runs["world_dir"], runs["cache"], out)
+    capsys.readouterr()
+    assert run_corpus(runs["world_dir"], runs["cache"], out) == 2
+    (err,) = capsys.readouterr().err.splitlines()
+    assert err.startswith(f"swe-corpus corpus: {out} already holds a run") and "--overwrite" in err
     before = {t: rows(out, t) for t in TABLES}
     assert run_corpus(runs["world_dir"], runs["cache"], out, "--overwrite") == 0
     assert {t: rows(out, t) for t in TABLES} == before
