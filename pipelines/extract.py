@@ -75,10 +75,14 @@ class ExtractRepositoryFn(beam.DoFn):
     def __init__(self, config: ExtractConfig, total_repos: int | None = None):
         self.config, self.total_repos = config, total_repos
         self.mirror: GitMirror | None = None
+        self.progress = self.new_progress()
+
+    def new_progress(self) -> Progress:
+        return Progress(STAGE, "repository", self.total_repos, units="repositories", log=log)
 
     def setup(self):
         self.mirror = GitMirror(self.config.mirror)
-        self.progress = Progress(STAGE, "repository", self.total_repos, units="repositories", log=log)
+        self.progress = self.new_progress()  # a fresh clock for the ETA: the worker starts now
 
     def process(self, element):
         repo, prs = element
