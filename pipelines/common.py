@@ -24,7 +24,7 @@ from apache_beam.transforms import environments
 
 from schemas import TABLES
 from swe_corpus.errors import ConfigError
-from swe_corpus.manifest import render_funnel, to_json
+from swe_corpus.manifest import InputHealth, render_funnel, to_json
 from swe_corpus.rejects import rejection
 
 log = logging.getLogger(__name__)
@@ -251,16 +251,22 @@ def stage_config(cfg, *sections: str) -> dict:
     return {name: everything[name] for name in (*sections, "run")}
 
 
-def end_run(command: str, out: str, manifest: dict, seconds: float, fatal: str | None = None) -> int:
-    """How every command ends: OUT/manifest.json (`swe_corpus.manifest.build_manifest`), then
-    - `fatal` (the run produced nothing usable): that one line on stderr, exit 1;
-    - else the funnel (`render_funnel`, as `stats` prints it) and the invariant in = kept + rejected per
-      stage: exit 1 with the broken sums when it does not hold, 0 when it does."""
+def end_run(command: str, out: str, manifest: dict, seconds: float, health: InputHealth | None = None) -> int:
+    """How every command ends: OUT/manifest.json (`swe_corpus.manifest.build_manifest`, plus `input`
+    from `health` where given), then
+    - when the run produced nothing usable (`health.fatal()`): that one line on stderr, exit 1;
+    - else partial input failures as warnings, the funnel (`render_funnel`, as `stats` prints it) and
+      the invariant in = kept + rejected per stage: exit 1 with the broken sums when it does not hold."""
     out = out.rstrip("/")
+    fatal = health.fatal() if health else None
+    if health:
+        manifest["input"] = {**health.to_dict(), "error": fatal}
     write_text(f"{out}/manifest.json", to_json(manifest))
     if fatal:  # the counts stay in the manifest
         print(f"swe-corpus {command}: {fatal}; the funnel is in {out}/manifest.json", file=sys.stderr)
         return 1
+    for warning in health.warnings() if health else ():
+        log.warning("partial input: %s", warning)
     print(f"\nfunnel ({seconds:.1f}s):\n{render_funnel(manifest['funnel'])}")
     print(f"manifest: {out}/manifest.json")
     if not manifest["funnel_ok"]:

@@ -177,14 +177,9 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     manifest["wall_seconds"] = round(seconds, 1)
     manifest["stage_seconds"] = stage_seconds(step_execution_msecs(result))
     health = InputHealth.from_counters(len(hours), funnel_counts, counters(result, extract_stage.DETAIL))
-    manifest["input"] = health.to_dict()
-    fatal = health.fatal()
-    manifest["input"]["error"] = fatal
-    code = end_run("corpus", out, manifest, seconds, fatal)
-    if fatal:  # no dataset card, report or shard paths for nothing
+    code = end_run("corpus", out, manifest, seconds, health)
+    if health.fatal():  # no dataset card, report or shard paths for nothing
         return code
-    for warning in health.warnings():
-        log.warning("partial input: %s", warning)
     write_text(f"{out}/README.md", dataset_card(manifest))
     print(f"\nshards: {out}/rl_seed/*.parquet  (also pull_requests, rejected, blobs, issues, events)")
     report = write_report(out)

@@ -204,8 +204,7 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     }
     manifest = build_manifest(stage_config(cfg, "extract"), inputs, funnel, (STAGE,))
     manifest["counters"] = detail  # repositories mirrored or failed by reason, mirror tags
-    fatal = InputHealth.from_counters(0, funnel, detail).fatal()
-    return end_run(STAGE, args.out, manifest, seconds, fatal)
+    return end_run(STAGE, args.out, manifest, seconds, InputHealth.from_counters(0, funnel, detail))
 
 
 def count_repos(pattern: str) -> int | None:

@@ -406,5 +406,4 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     inputs = {"hours": hours, "gharchive_url": redact_url(cfg.ingest.gharchive_url), "beam_args": extra_args}
     manifest = build_manifest(stage_config(cfg, "ingest"), inputs, funnel, (STAGE,))
     manifest["counters"] = totals  # files, bytes, events read and kept per type, downloads
-    fatal = InputHealth.from_counters(len(hours), funnel, {}).fatal()
-    return end_run("ingest", args.out, manifest, seconds, fatal)
+    return end_run("ingest", args.out, manifest, seconds, InputHealth.from_counters(len(hours), funnel, {}))

@@ -99,3 +99,14 @@ def test_progress_lines_per_hour_and_per_repository_rate_limited(chain):
     assert extract and "1/" in extract[0] and "ETA" in extract[0]
     done = re.search(r"; (\d+)/(\d+) repositories, (\d+) PRs, (\d+) extracted", extract[-1])
     assert done and done[1] == done[2] and int(done[3]) > 0
+
+
+def test_a_stage_that_produced_nothing_usable_fails_loudly_with_its_manifest(tmp_path):
+    (tmp_path / "archive").mkdir()  # no hour in it: every hour is a gap
+    argv = ["ingest", "--hours", "2016-03-01-0..2016-03-01-1", "--gharchive-url", str(tmp_path / "archive")]
+    code, stdout, stderr = run_cli([*argv, "--out", str(tmp_path / "out")])
+    assert code == 1 and stdout == ""
+    (line,) = stderr.splitlines()
+    assert line.startswith("swe-corpus ingest: no usable input: 2 of 2 hours missing or failed (gap_404=2)")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["input"]["error"] in line and manifest["funnel"]["ingest"]["rejected"] == {"gap_404": 2}
