@@ -376,14 +376,19 @@ def ingest_options(section) -> dict:
     }
 
 
+def hours_of(section) -> list[str]:
+    """The hours of the `[ingest]` section; the standalone command has no demo world to fall back on."""
+    if not section.hours:
+        raise ConfigError("[ingest] hours: the ingest command needs hours (--hours or corpus.toml)")
+    return parse_hours(section.hours)
+
+
 def build(pipeline: beam.Pipeline, args: argparse.Namespace):
     """Hours -> OUT/events/<hour>.parquet and OUT/rejected/<hour>.parquet (one of each per hour)."""
     section = resolve_config(args).ingest
-    if not section.hours:
-        raise ConfigError("[ingest] hours: the ingest command needs hours (--hours or corpus.toml)")
     return (
         pipeline
-        | "Hours" >> beam.Create(parse_hours(section.hours), reshuffle=False)  # WriteHourShards spreads them
+        | "Hours" >> beam.Create(hours_of(section), reshuffle=False)  # WriteHourShards spreads them
         | "Ingest" >> WriteHourShards(args.out, **ingest_options(section))
     )
 
@@ -400,9 +405,9 @@ def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) 
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     cfg = resolve_config(args)
+    hours = hours_of(cfg.ingest)  # before --overwrite deletes anything
     prepare_out(args.out, cfg.run.overwrite, "ingest")
     totals, funnel, seconds = run_pipeline(args, extra_args)
-    hours = parse_hours(cfg.ingest.hours)
     inputs = {"hours": hours, "gharchive_url": redact_url(cfg.ingest.gharchive_url), "beam_args": extra_args}
     manifest = build_manifest(stage_config(cfg, "ingest"), inputs, funnel, (STAGE,))
     manifest["counters"] = totals  # files, bytes, events read and kept per type, downloads

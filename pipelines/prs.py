@@ -480,10 +480,10 @@ def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) 
 
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
-    files = input_files(events_glob(args.events))
-    prepare_out(args.out, resolve_config(args).run.overwrite, STAGE, inputs=(args.events,))
+    cfg, files = resolve_config(args), input_files(events_glob(args.events))
+    prepare_out(args.out, cfg.run.overwrite, STAGE, inputs=(args.events,))
     funnel, seconds = run_pipeline(args, extra_args)
     inputs = {"events": {"glob": events_glob(args.events), "files": len(files)}, "beam_args": extra_args}
     stages = (STAGE, HYDRATE_STAGE, LINK_STAGE, ISSUE_STAGE)
-    manifest = build_manifest(stage_config(resolve_config(args), "prs"), inputs, funnel, stages)
+    manifest = build_manifest(stage_config(cfg, "prs"), inputs, funnel, stages)
     return end_run(STAGE, args.out, manifest, seconds)
