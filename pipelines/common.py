@@ -1,4 +1,5 @@
-"""Beam plumbing shared by every stage: the runner choice, table I/O and metrics summaries."""
+"""Beam plumbing shared by every stage: the runner choice, table I/O, metrics, and how a command starts
+(`prepare_out`) and ends (`end_run`: manifest, funnel, invariant)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import contextlib
 import difflib
 import gc
 import logging
+import sys
 import threading
 import uuid
 from collections import Counter
@@ -22,6 +24,10 @@ from apache_beam.pvalue import TaggedOutput
 from apache_beam.runners.runner import PipelineResult
 from apache_beam.transforms import environments
 
+from schemas import TABLES
+from swe_corpus.errors import ConfigError
+from swe_corpus.health import InputHealth
+from swe_corpus.manifest import render_funnel, to_json
 from swe_corpus.rejects import Rejection
 
 log = logging.getLogger(__name__)
@@ -233,3 +239,83 @@ def unknown_beam_args(args: list[str], own_flags: list[str] = ()) -> str | None:
     known = list(own_flags) + sorted(f for f in parser._option_string_actions if f.startswith("--"))
     close = difflib.get_close_matches("--" + name.lstrip("-"), known, n=1)
     return f"unknown option {name}" + (f" (did you mean {close[0]}?)" if close else "")
+
+
+# ------------------------------------------------------------------ how a command starts and ends
+# What a finished run leaves in OUT besides its tables: removed with them by --overwrite.
+RUN_FILES = ("manifest.json", "README.md", "report.html")
+
+
+def prepare_out(
+    out: str,
+    overwrite: bool,
+    command: str = "corpus",
+    inputs: tuple[str, ...] = (),
+    resumable: bool = False,
+) -> None:
+    """Refuse an OUT that holds a run (any table's shards, a manifest.json) unless `overwrite`; with it,
+    remove the old tables and run files so no stale shard stays. One rule for every command: a run
+    never mixes with what another left (ConfigError: one line, exit 2). An OUT that is one of the
+    command's `inputs` is refused in any case. A `resumable` command (corpus) refuses only a finished
+    run (one with its manifest.json) and continues an unfinished one: its tables go, OUT/.work stays.
+
+    Tables are found by listing their shards: on gs:// a directory is only a prefix, not an object.
+    """
+    out = out.rstrip("/")
+    if out in {i.rstrip("/") for i in inputs}:  # --overwrite would delete the input before reading it
+        raise ConfigError(f"--out {out} is also this command's input; choose another --out")
+    tables = [t for t in TABLES if FileSystems.match([f"{out}/{t}/*"])[0].metadata_list]
+    finished = [f for f in RUN_FILES[:1] if FileSystems.exists(f"{out}/{f}")]
+    existing = tables + finished
+    if (finished if resumable else existing) and not overwrite:
+        make = " (make corpus OVERWRITE=1)" if command == "corpus" else ""
+        raise ConfigError(
+            f"{out} already holds a run ({', '.join(existing)}); pass --overwrite{make} to replace it, "
+            "or choose another --out"
+        )
+    if existing:  # a trailing slash deletes a whole prefix on object stores, a directory locally
+        # the dataset card and the report describe the old run: they go with it, even if this run fails
+        existing += [f for f in RUN_FILES[1:] if FileSystems.exists(f"{out}/{f}")]
+        FileSystems.delete([f"{out}/{t}" + ("/" if t in TABLES else "") for t in existing])
+
+
+def input_files(pattern: str) -> list[str]:
+    """The files matching `pattern`; ConfigError (one line, exit 2) when there are none: a stage with
+    no input would write an empty output and exit 0."""
+    try:
+        files = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+    except Exception:  # noqa: BLE001 - a missing directory is "no files" for every filesystem
+        files = []
+    if not files:
+        raise ConfigError(f"no input: {pattern} matches no file")
+    return files
+
+
+def stage_config(cfg, *sections: str) -> dict:
+    """The manifest's `config` of a stage command: its corpus.toml sections and [run]."""
+    everything = cfg.to_dict()
+    return {name: everything[name] for name in (*sections, "run")}
+
+
+def end_run(command: str, out: str, manifest: dict, seconds: float, health: InputHealth | None = None) -> int:
+    """How every command ends: OUT/manifest.json (`swe_corpus.manifest.build_manifest`, plus `input`
+    from `health` where given), then
+    - when the run produced nothing usable (`health.fatal()`): that one line on stderr, exit 1;
+    - else partial input failures as warnings, the funnel (`render_funnel`, as `stats` prints it) and
+      the invariant in = kept + rejected per stage: exit 1 with the broken sums when it does not hold."""
+    out = out.rstrip("/")
+    fatal = health.fatal() if health else None
+    if health:
+        manifest["input"] = {**health.to_dict(), "error": fatal}
+    write_text(f"{out}/manifest.json", to_json(manifest))
+    if fatal:  # the counts stay in the manifest
+        print(f"swe-corpus {command}: {fatal}; the funnel is in {out}/manifest.json", file=sys.stderr)
+        return 1
+    for warning in health.warnings() if health else ():
+        log.warning("partial input: %s", warning)
+    print(f"\nfunnel ({seconds:.1f}s):\n{render_funnel(manifest['funnel'])}")
+    print(f"manifest: {out}/manifest.json")
+    if not manifest["funnel_ok"]:
+        log.error("funnel does not add up: %s", "; ".join(manifest["funnel_errors"]))
+        return 1
+    return 0

@@ -29,7 +29,9 @@ from pipelines.common import (
     FUNNEL,
     WriteTable,
     counters,
+    end_run,
     make_pipeline,
+    prepare_out,
     run_to_completion,
     unknown_beam_args,
     write_text,
@@ -44,7 +46,7 @@ from swe_corpus.demo import use_demo_world
 from swe_corpus.errors import ConfigError
 from swe_corpus.gharchive import parse_hours
 from swe_corpus.health import InputHealth
-from swe_corpus.manifest import build_manifest, dataset_card, to_json
+from swe_corpus.manifest import build_manifest, dataset_card
 from swe_corpus.redaction import redact_url
 
 log = logging.getLogger(__name__)
@@ -140,35 +142,17 @@ def step_execution_msecs(result) -> dict[str, int]:
 
 
 # ------------------------------------------------------------------ output directory
-def prepare_out(out: str, overwrite: bool) -> None:
-    """Refuse a finished corpus in OUT (it has a manifest) unless `overwrite`; continue an unfinished run.
-
-    Either way the old tables are removed so no stale shard stays; the finished units under OUT/.work
-    stay and are reused where their inputs and settings are unchanged (delete OUT for a run from
-    nothing). Tables are found by listing their shards: on gs:// a directory is only a prefix.
-    """
+def continuing(out: str) -> str | None:
+    """What an unfinished run in OUT (tables or units, no manifest) left to reuse, None for a fresh or a
+    finished OUT."""
     out = out.rstrip("/")
-    existing = [t for t in TABLE_DIRS if FileSystems.match([f"{out}/{t}/*"])[0].metadata_list]
-    finished = FileSystems.exists(f"{out}/manifest.json")
-    if finished and not overwrite:
-        raise SystemExit(
-            f"swe-corpus corpus: {out} already holds a finished corpus (manifest.json); "
-            "pass --overwrite (make corpus OVERWRITE=1) to replace it, or choose another --out (OUT=)"
-        )
-    existing += ["manifest.json"] if finished else []
-    if not finished:
-        units = {kind: UnitStore(work_dir(out), kind).count_finished() for kind in ("ingest", "extract")}
-        if existing or any(units.values()):
-            log.warning(
-                "continuing the unfinished run in %s: %d hours and %d repositories already done",
-                out,
-                units["ingest"],
-                units["extract"],
-            )
-    if existing:  # a trailing slash deletes a whole prefix on object stores, a directory locally
-        # the dataset card and the report describe the old corpus: they go with it, even if this run fails
-        existing += [f for f in ("README.md", "report.html") if FileSystems.exists(f"{out}/{f}")]
-        FileSystems.delete([f"{out}/{t}" + ("/" if t in TABLE_DIRS else "") for t in existing])
+    if FileSystems.exists(f"{out}/manifest.json"):
+        return None
+    units = {kind: UnitStore(work_dir(out), kind).count_finished() for kind in ("ingest", "extract")}
+    started = any(FileSystems.match([f"{out}/{t}/*"])[0].metadata_list for t in TABLE_DIRS)
+    if not started and not any(units.values()):
+        return None
+    return f"continuing the unfinished run in {out}: {units['ingest']} hours and {units['extract']} repositories done"
 
 
 def write_tables(tables: dict, out: str, num_shards: int) -> None:
@@ -179,18 +163,6 @@ def write_tables(tables: dict, out: str, num_shards: int) -> None:
 
 
 # ------------------------------------------------------------------ reporting
-def funnel_table(funnel: dict[str, dict]) -> str:
-    """The funnel as aligned text: per stage in, kept, rejected by reason."""
-    lines = [f"{'stage':<14}{'in':>9}{'kept':>9}  not kept, by reason"]
-    for stage in stages.PIPELINE_STAGES:
-        row = funnel.get(stage)
-        if not row or not row.get("in"):
-            continue
-        rejected = ", ".join(f"{r}={n}" for r, n in sorted(row.get("rejected", {}).items())) or "-"
-        lines.append(f"{stage:<14}{row['in']:>9}{row['kept']:>9}  {rejected}")
-    return "\n".join(lines)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     corpus_config.add_config_arguments(parser)
 
@@ -200,11 +172,12 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     cfg = corpus_config.absolute_paths(corpus_config.resolve_config(args))
     if problem := unknown_beam_args(list(cfg.run.beam_args)):  # Beam would only warn
         raise ConfigError(f"[run] beam_args: {problem}")
-    # Stage progress (hours read, repositories cloned, PRs extracted) is logged at INFO; Beam's own
-    # INFO chatter would drown it.
-    logging.getLogger("apache_beam").setLevel(logging.WARNING)
     out = cfg.run.out.rstrip("/")
-    prepare_out(out, cfg.run.overwrite)  # before the demo world: an existing OUT is refused at once
+    resumed = continuing(out)
+    # before the demo world: a finished OUT is refused at once; an unfinished one is continued
+    prepare_out(out, cfg.run.overwrite, resumable=cfg.run.resume)
+    if resumed:
+        log.warning(resumed)
     world = use_demo_world(cfg)
     hours = parse_hours(cfg.ingest.hours)
     beam_args = list(cfg.run.beam_args) + list(extra_args or [])
@@ -244,25 +217,18 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     health = InputHealth.from_counters(
         len(hours), funnel_counts, merged_counters(results, extract_stage.DETAIL)
     )
-    manifest["input"] = health.to_dict()
     manifest["units"] = units_summary(merged_counters(results, UNITS))
     manifest["partitions"] = partitions
-    fatal = health.fatal()
-    manifest["input"]["error"] = fatal
-    write_text(f"{out}/manifest.json", to_json(manifest))
-    if fatal:  # the counts stay in the manifest; no dataset card, report or shard paths for nothing
-        print(f"swe-corpus corpus: {fatal}; the funnel is in {out}/manifest.json", file=sys.stderr)
-        return 1
-    for warning in health.warnings():
-        log.warning("partial input: %s", warning)
-    write_text(f"{out}/README.md", dataset_card(manifest))
-    print(f"\nfunnel ({seconds:.1f}s):\n{funnel_table(manifest['funnel'])}")
+    code = end_run("corpus", out, manifest, seconds, health)
+    if health.fatal():  # no dataset card, report or shard paths for nothing
+        return code
     units = manifest["units"]
     if units["ingest"]["reused"] or units["extract"]["reused"]:
         print(
             f"reused from the earlier run: {units['ingest']['reused']} hours, "
             f"{units['extract']['reused']} repositories"
         )
+    write_text(f"{out}/README.md", dataset_card(manifest))
     print(f"\nshards: {out}/rl_seed/*.parquet  (also pull_requests, rejected, blobs, issues, events)")
     report = write_report(out)
     if report:
@@ -270,10 +236,7 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     cli = cli_name()
     print(f'query:  {cli} query --out {out} "select repo, count(*) from rl_seed group by repo"')
     print(f"stats:  {cli} stats --out {out}")
-    if not manifest["funnel_ok"]:
-        log.error("funnel does not add up: %s", manifest["funnel_errors"])
-        return 1
-    return 0
+    return code
 
 
 def units_summary(unit_counters: dict[str, int]) -> dict[str, dict[str, int]]:

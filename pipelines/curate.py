@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
-import json
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -32,7 +32,10 @@ from pipelines.common import (
     WriteTable,
     count,
     counters,
+    end_run,
+    input_files,
     make_pipeline,
+    prepare_out,
     rejected_output,
     run_to_completion,
     table_glob,
@@ -49,7 +52,7 @@ from swe_corpus.decontaminate import (
     parse_benchmark,
 )
 from swe_corpus.filters import FilterChain, FilterConfig
-from swe_corpus.manifest import build_manifest, dataset_card, to_json
+from swe_corpus.manifest import build_manifest, dataset_card
 from swe_corpus.rejects import error_rejection
 from swe_corpus.stages import CURATE_STAGES, DECONTAMINATE, DEDUP, FILTER
 from swe_corpus.stages import RL_SEED as SEEDS
@@ -321,19 +324,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--prs", required=True, help="extract output DIR (reads DIR/pull_requests, DIR/blobs)"
     )
     parser.add_argument("--out", required=True, help="output DIR")
-    add_config_arguments(parser, only=section_options("curate") | {"num_shards"})
+    add_config_arguments(parser, only=section_options("curate") | {"num_shards", "overwrite"})
 
 
 def config_from_args(args: argparse.Namespace) -> CurateConfig:
     """Defaults < corpus.toml (`--config`) < flags, mapped as the corpus command maps its section."""
     return config_from_corpus(resolve_config(args).curate)
-
-
-def _files(pattern: str) -> list[str]:
-    try:
-        return sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
-    except Exception:  # noqa: BLE001 - a missing directory is "no files" for every filesystem
-        return []
 
 
 def _sha256(path: str | None) -> str | None:
@@ -349,11 +345,10 @@ def _sha256(path: str | None) -> str | None:
 def run(args: argparse.Namespace, extra_args: list[str]) -> int:
     cfg = resolve_config(args)
     config = config_from_corpus(cfg.curate)
-    pr_files = _files(table_glob(args.prs, "pull_requests"))
-    blob_files = _files(table_glob(args.prs, "blobs"))
-    if not pr_files:
-        log.error("no input: %s matches no Parquet shard", table_glob(args.prs, "pull_requests"))
-        return 2
+    pr_files = input_files(table_glob(args.prs, "pull_requests"))
+    blob_files = FileSystems.match([table_glob(args.prs, "blobs")])[0].metadata_list
+    prepare_out(args.out, cfg.run.overwrite, "curate", inputs=(args.prs,))
+    start = time.perf_counter()
     p = make_pipeline(extra_args)
     prs = p | "ReadPRs" >> beam.io.ReadFromParquet(table_glob(args.prs, "pull_requests"))
     if blob_files:
@@ -383,13 +378,8 @@ def run(args: argparse.Namespace, extra_args: list[str]) -> int:
     manifest = build_manifest(
         dataclasses.asdict(config), inputs, counters(result, FUNNEL), CURATE_STAGES, chained=CURATE_STAGES
     )
-    write_text(f"{args.out.rstrip('/')}/manifest.json", to_json(manifest))
     write_text(f"{args.out.rstrip('/')}/README.md", dataset_card(manifest))
-    log.info("curate funnel: %s", json.dumps(manifest["funnel"]))
-    if not manifest["funnel_ok"]:
-        log.error("funnel does not add up: %s", manifest["funnel_errors"])
-        return 1
-    return 0
+    return end_run("curate", args.out, manifest, time.perf_counter() - start)
 
 
 def config_from_corpus(section) -> CurateConfig:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import time
 
 import apache_beam as beam
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
 
 import schemas.tables as schemas
 from pipelines.common import (
@@ -20,24 +23,35 @@ from pipelines.common import (
     WriteTable,
     count,
     counters,
+    end_run,
     inc,
+    input_files,
     make_pipeline,
+    one_local_worker,
+    prepare_out,
     rejected_output,
     run_to_completion,
+    stage_config,
     table_glob,
 )
 from pipelines.units import UnitStore, unit_key
 from swe_corpus.config import add_config_arguments, resolve_config, section_options
-from swe_corpus.extract import ExtractConfig, ExtractLimits, extract_repo, reject
+from swe_corpus.extract import (
+    DETAIL,
+    ExtractConfig,
+    ExtractLimits,
+    extract_repo,
+    reject,
+)
 from swe_corpus.git_mirror import GitMirror, MirrorConfig
-from swe_corpus.health import REPOS_FAILED, REPOS_MIRRORED
+from swe_corpus.health import REPOS_FAILED, REPOS_MIRRORED, InputHealth
+from swe_corpus.manifest import build_manifest
+from swe_corpus.progress import Progress
 from swe_corpus.redaction import redact_url
 from swe_corpus.relevant import DEFAULT_LLM_MODEL, DEFAULT_LLM_URL
 from swe_corpus.stages import EXTRACT as STAGE
 
 log = logging.getLogger(__name__)
-DETAIL = "extract_detail"  # counters besides the funnel: mirror tags, repositories mirrored or failed
-# (`swe_corpus.health`: the corpus run fails loudly when every repository failed)
 
 
 def extraction_settings(config: ExtractConfig) -> dict:
@@ -57,14 +71,19 @@ def repository_is_final(counts) -> bool:
 class ExtractRepositoryFn(beam.DoFn):
     """(repo, PRs) -> extracted rows (main), blobs and rejected rows (tagged), with funnel counters."""
 
-    def __init__(self, config: ExtractConfig, units_dir: str | None = None):
-        self.config = config
+    def __init__(self, config: ExtractConfig, units_dir: str | None = None, total_repos: int | None = None):
+        self.config, self.total_repos = config, total_repos
         self.mirror: GitMirror | None = None
         self.units = UnitStore(units_dir, "extract") if units_dir else None
         self.settings = extraction_settings(config)
+        self.progress = self.new_progress()
+
+    def new_progress(self) -> Progress:
+        return Progress(STAGE, "repository", self.total_repos, units="repositories", log=log)
 
     def setup(self):
         self.mirror = GitMirror(self.config.mirror)
+        self.progress = self.new_progress()  # a fresh clock for the ETA: the worker starts now
 
     def process(self, element):
         """With a units directory, a repository whose PRs and settings are those of a finished unit is
@@ -91,7 +110,6 @@ class ExtractRepositoryFn(beam.DoFn):
                 elif kind == "rejected":
                     done.add(value.instance_id)
                     first_reason = first_reason or value.reason
-            log.info("extract: %s: %d PRs, %d extracted, %d rejected", repo, len(prs), kept, len(prs) - kept)
         except Exception as e:  # a defect must not stop the run: reject what is left of this repository
             log.exception("extraction of %s failed", repo)
             for p in prs:
@@ -105,10 +123,12 @@ class ExtractRepositoryFn(beam.DoFn):
             inc(DETAIL, name)
             if cache is not None:
                 cache.release()  # the clone cache may evict this mirror from now on
+            self.progress.done(repo, PRs=len(prs), extracted=kept, rejected=len(prs) - kept)
 
     def teardown(self):
         if self.mirror is not None:
             self.mirror.cache.release()
+        self.progress.flush()
 
     @staticmethod
     def route(kind: str, value):
@@ -145,18 +165,25 @@ class AnyValue(beam.CombineFn):
 class ExtractCode(beam.PTransform):
     """PCollection[PULL_REQUESTS row] -> {"pull_requests", "blobs", "rejected"} (see module doc)."""
 
-    def __init__(self, config: ExtractConfig | None = None, units_dir: str | None = None):
+    def __init__(
+        self,
+        config: ExtractConfig | None = None,
+        units_dir: str | None = None,
+        total_repos: int | None = None,
+    ):
         super().__init__()
         self.config = config or ExtractConfig()
         self.units_dir = units_dir  # OUT/.work of a resumable run: each repository is a unit
+        self.total_repos = total_repos  # for done/total and the ETA of the progress lines
 
     def expand(self, prs):
+        total = self.total_repos if one_local_worker(prs.pipeline) else None  # one worker does them all
         results = (
             prs
             | "KeyByRepo" >> beam.Map(lambda row: (row["repo"], row))
             | "GroupByRepo" >> beam.GroupByKey()
             | "Extract"
-            >> beam.ParDo(ExtractRepositoryFn(self.config, self.units_dir)).with_outputs(
+            >> beam.ParDo(ExtractRepositoryFn(self.config, self.units_dir, total)).with_outputs(
                 "blobs", REJECTED_TAG, main="pull_requests"
             )
         )
@@ -171,7 +198,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--prs", required=True, help="directory with pull_requests/*.parquet (prs stage output)"
     )
     parser.add_argument("--out", required=True, help="output directory (pull_requests, blobs, rejected)")
-    add_config_arguments(parser, only=section_options("extract"))
+    add_config_arguments(parser, only=section_options("extract") | {"overwrite"})
 
 
 def config_from_args(args: argparse.Namespace) -> ExtractConfig:
@@ -180,18 +207,44 @@ def config_from_args(args: argparse.Namespace) -> ExtractConfig:
 
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
+    cfg = resolve_config(args)
+    files = input_files(table_glob(args.prs, "pull_requests"))
+    prepare_out(args.out, cfg.run.overwrite, STAGE, inputs=(args.prs,))
+    start = time.perf_counter()
     result = run_pipeline(args, extra_args)
-    for name, value in sorted(counters(result, FUNNEL).items()):
-        log.info("%s = %d", name, value)
-    return 0
+    seconds = time.perf_counter() - start
+    funnel, detail = counters(result, FUNNEL), counters(result, DETAIL)
+    inputs = {
+        "pull_requests": {"glob": table_glob(args.prs, "pull_requests"), "files": len(files)},
+        "git_url_template": redact_url(cfg.extract.git_url_template),
+        "beam_args": extra_args,
+    }
+    manifest = build_manifest(stage_config(cfg, "extract"), inputs, funnel, (STAGE,))
+    manifest["counters"] = detail  # repositories mirrored or failed by reason, mirror tags
+    return end_run(STAGE, args.out, manifest, seconds, InputHealth.from_counters(0, funnel, detail))
+
+
+def count_repos(pattern: str) -> int | None:
+    """Distinct repositories of the PR shards matching `pattern` (the progress lines' total); None when
+    they cannot be read here."""
+    try:
+        repos: set[str] = set()
+        for match in FileSystems.match([pattern])[0].metadata_list:
+            with FileSystems.open(match.path) as fh:
+                repos.update(pq.read_table(fh, columns=["repo"]).column("repo").to_pylist())
+        return len(repos)
+    except Exception:  # noqa: BLE001 - only the progress lines' ETA depends on it
+        return None
 
 
 def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None):
     """Build and run the standalone extract pipeline; returns the finished PipelineResult."""
     config = config_from_args(args)
     p = make_pipeline(extra_args)
-    prs = p | "ReadPRs" >> beam.io.ReadFromParquet(table_glob(args.prs, "pull_requests"))
-    out = prs | "ExtractCode" >> ExtractCode(config)
+    glob = table_glob(args.prs, "pull_requests")
+    total = count_repos(glob) if one_local_worker(p) else None
+    prs = p | "ReadPRs" >> beam.io.ReadFromParquet(glob)
+    out = prs | "ExtractCode" >> ExtractCode(config, total_repos=total)
     out["pull_requests"] | "WritePRs" >> WriteTable(
         args.out, "pull_requests", schemas.PULL_REQUESTS_EXTRACTED
     )

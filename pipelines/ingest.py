@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import logging
 import os
 import time
 import uuid
@@ -28,12 +29,15 @@ from pipelines.common import (
     REJECTED_TAG,
     count,
     counters,
+    end_run,
     inc,
     make_pipeline,
     one_local_worker,
+    prepare_out,
     rejected_output,
     rows_to_table,
     run_to_completion,
+    stage_config,
 )
 from pipelines.units import UnitStore, unit_key
 from schemas.tables import EVENTS, REJECTED
@@ -57,10 +61,13 @@ from swe_corpus.gharchive import (
     is_http,
     parse_hours,
 )
-from swe_corpus.health import STREAM_BREAKS, hour_is_final
+from swe_corpus.health import STREAM_BREAKS, InputHealth, hour_is_final
+from swe_corpus.manifest import build_manifest
+from swe_corpus.progress import Progress
 from swe_corpus.redaction import redact_text, redact_url
 from swe_corpus.rejects import Rejection
 
+log = logging.getLogger(__name__)
 NAMESPACE = STAGE  # the namespace of ingest's counters besides the funnel
 
 
@@ -108,43 +115,58 @@ class ReadHourFn(beam.DoFn):
         batch_size: int,
         download_options: dict,
         parse_limits: dict | None = None,
+        total_hours: int | None = None,
         units_dir: str | None = None,
     ):
         self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
         self.download_options, self.parse_limits = download_options, parse_limits or {}
+        self.total_hours = total_hours
         self.units = UnitStore(units_dir, "ingest") if units_dir else None
 
     def setup(self) -> None:
         self.downloader = None
         if is_http(self.gharchive_url):
             self.downloader = Downloader(self.gharchive_url, self.cache_dir, **self.download_options)
+        self.progress = Progress(STAGE, "hour", self.total_hours, log=log)
+
+    def teardown(self) -> None:
+        self.progress.flush()
 
     def process(self, hour: str):
         """With a units directory, an hour read before with the same settings is replayed, not read."""
+        stats = ParseStats()
         if self.units is None:
-            yield from self.read(hour)
-            return
-        key = unit_key(shard_stem(hour), redact_url(self.gharchive_url), self.batch_size, self.parse_limits)
-        yield from self.units.run(key, lambda: self.read(hour), complete=hour_unit_is_final)
+            yield from self._read_hour(hour, stats)
+        else:
+            key = unit_key(
+                shard_stem(hour), redact_url(self.gharchive_url), self.batch_size, self.parse_limits
+            )
+            yield from self.units.run(key, lambda: self._read_hour(hour, stats), complete=hour_unit_is_final)
+        self._hour_done(hour, stats)
 
-    def read(self, hour: str):
+    def _hour_done(self, hour: str, stats: ParseStats) -> None:
+        """One progress line (rate limited) with the hour's records read, kept and rejected."""
+        rejected = sum(stats.rejected_by_reason.values())
+        self.progress.done(shard_stem(hour), read=stats.objects, kept=stats.kept, rejected=rejected)
+
+    def _read_hour(self, hour: str, stats: ParseStats):
+        """The hour's outputs, counted in `stats` (a rejected hour file counts as one rejected record)."""
         try:
             name = hour_file(hour)
         except ValueError as exc:  # not an hour name: recorded, never a crash of the run
-            yield from self._file_rejection("bad_hour", str(exc), str(hour)[:200])
+            yield from self._file_rejection("bad_hour", str(exc), str(hour)[:200], stats)
             return
         try:
             location = self._locate(hour)
         except (DownloadError, requests.RequestException, OSError) as exc:  # cache disk full, bad URL...
             detail = redact_text(f"{type(exc).__name__}: {exc}")  # fetch redacts its own; this is a backstop
-            yield from self._file_rejection(getattr(exc, "reason", "download_failed"), detail, name)
+            yield from self._file_rejection(getattr(exc, "reason", "download_failed"), detail, name, stats)
             return
         if location is None:
             _inc(NAMESPACE, "gaps", 1)
             where = redact_url(hour_location(self.gharchive_url, hour))
-            yield from self._file_rejection("gap_404", f"no such hour in the archive: {where}", name)
+            yield from self._file_rejection("gap_404", f"no such hour in the archive: {where}", name, stats)
             return
-        stats = ParseStats()
         try:
             with self._open(location) as fileobj:
                 batches = iter_event_batches(fileobj, name, self.batch_size, stats, **self.parse_limits)
@@ -186,8 +208,11 @@ class ReadHourFn(beam.DoFn):
             _inc(NAMESPACE, f"download_{name}", getattr(after, name) - getattr(before, name))
 
     @staticmethod
-    def _file_rejection(reason: str, detail: str, name: str):
+    def _file_rejection(reason: str, detail: str, name: str, stats: ParseStats):
+        """The whole file rejected: one record, counted here (not through `report_parse_stats`)."""
         count(STAGE, "in")
+        stats.objects += 1
+        stats.rejected_by_reason[reason] += 1
         yield rejected_output(Rejection(STAGE, reason, detail, source_file=name))
 
 
@@ -206,9 +231,11 @@ class IngestEvents(beam.PTransform):
         download_max_retry_after_s: float = Downloader.max_retry_after_s,
         max_lines_per_hour: int = MAX_LINES_PER_HOUR,
         max_rejections_per_hour: int = MAX_REJECTIONS_PER_HOUR,
+        total_hours: int | None = None,
         units_dir: str | None = None,
     ):
         super().__init__()
+        self.total_hours = total_hours  # for done/total and the ETA of the progress lines
         self.units_dir = units_dir  # OUT/.work of a resumable run: each hour is a unit
         self.gharchive_url, self.cache_dir, self.batch_size = gharchive_url, cache_dir, batch_size
         self.download_options = {
@@ -226,16 +253,21 @@ class IngestEvents(beam.PTransform):
         where there is one in-process worker."""
         return hours if one_local_worker(hours.pipeline) else hours | "SpreadHours" >> beam.Reshuffle()
 
+    def fn_args(self, pipeline: beam.Pipeline) -> tuple:
+        """ReadHourFn's arguments; the total number of hours only where one worker reads them all."""
+        total = self.total_hours if one_local_worker(pipeline) else None
+        return (
+            self.gharchive_url,
+            self.cache_dir,
+            self.batch_size,
+            self.download_options,
+            self.parse_limits,
+            total,
+        )
+
     def expand(self, hours):
         outputs = self.spread(hours) | "ReadHours" >> beam.ParDo(
-            ReadHourFn(
-                self.gharchive_url,
-                self.cache_dir,
-                self.batch_size,
-                self.download_options,
-                self.parse_limits,
-                units_dir=self.units_dir,
-            )
+            ReadHourFn(*self.fn_args(hours.pipeline), units_dir=self.units_dir)
         ).with_outputs(REJECTED_TAG, main="events")
         return {"events": outputs.events, "rejected": outputs[REJECTED_TAG]}
 
@@ -304,12 +336,12 @@ class WriteHourShardsFn(ReadHourFn):
         self.out_dir = out_dir.rstrip("/")
 
     def process(self, hour: str):
-        stem, rejected = shard_stem(hour), []
+        stem, rejected, stats = shard_stem(hour), [], ParseStats()
         with (
             HourShardWriter(f"{self.out_dir}/events/{stem}.parquet", EVENTS) as events,
             HourShardWriter(f"{self.out_dir}/rejected/{stem}.parquet", REJECTED) as shard,
         ):
-            for item in self.read(hour):
+            for item in self._read_hour(hour, stats):
                 if isinstance(item, beam.pvalue.TaggedOutput):
                     rejected.append(item.value)
                     if len(rejected) >= self.batch_size:  # streamed like events: a damaged hour's
@@ -318,6 +350,7 @@ class WriteHourShardsFn(ReadHourFn):
                 else:
                     events.write(item)
             shard.write(rows_to_table(rejected, REJECTED))
+        self._hour_done(hour, stats)
         return ()
 
 
@@ -334,14 +367,7 @@ class WriteHourShards(IngestEvents):
         self.out_dir = out_dir
 
     def expand(self, hours):
-        write = WriteHourShardsFn(
-            self.out_dir,
-            self.gharchive_url,
-            self.cache_dir,
-            self.batch_size,
-            self.download_options,
-            self.parse_limits,
-        )
+        write = WriteHourShardsFn(self.out_dir, *self.fn_args(hours.pipeline))
         return self.spread(hours) | "ReadAndWriteHours" >> beam.ParDo(write)
 
 
@@ -349,7 +375,7 @@ class WriteHourShards(IngestEvents):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """`--out`, then every `[ingest]` option of corpus.toml under the corpus command's names."""
     parser.add_argument("--out", required=True, help="Output directory: writes OUT/events and OUT/rejected.")
-    add_config_arguments(parser, only=section_options("ingest"))
+    add_config_arguments(parser, only=section_options("ingest") | {"overwrite"})
 
 
 def ingest_options(section) -> dict:
@@ -366,50 +392,25 @@ def ingest_options(section) -> dict:
         "download_max_retry_after_s": section.download_max_retry_after_s,
         "max_lines_per_hour": section.max_lines_per_hour,
         "max_rejections_per_hour": section.max_rejections_per_hour,
+        "total_hours": len(parse_hours(section.hours)) if section.hours.strip() else None,
     }
+
+
+def hours_of(section) -> list[str]:
+    """The hours of the `[ingest]` section; the standalone command has no demo world to fall back on."""
+    if not section.hours:
+        raise ConfigError("[ingest] hours: the ingest command needs hours (--hours or corpus.toml)")
+    return parse_hours(section.hours)
 
 
 def build(pipeline: beam.Pipeline, args: argparse.Namespace):
     """Hours -> OUT/events/<hour>.parquet and OUT/rejected/<hour>.parquet (one of each per hour)."""
     section = resolve_config(args).ingest
-    if not section.hours:
-        raise ConfigError("[ingest] hours: the ingest command needs hours (--hours or corpus.toml)")
     return (
         pipeline
-        | "Hours" >> beam.Create(parse_hours(section.hours), reshuffle=False)  # WriteHourShards spreads them
+        | "Hours" >> beam.Create(hours_of(section), reshuffle=False)  # WriteHourShards spreads them
         | "Ingest" >> WriteHourShards(args.out, **ingest_options(section))
     )
-
-
-def summary(totals: dict[str, int], funnel: dict[str, int], seconds: float) -> str:
-    """Human summary: files, gaps, events read and kept per type, rejects per reason, MB/s."""
-    mb_in, mb_out = totals.get("bytes_in", 0) / 1e6, totals.get("bytes_out", 0) / 1e6
-    lines = [
-        f"ingest: {totals.get('files', 0)} files, {totals.get('gaps', 0)} gaps, "
-        f"{funnel.get(f'{STAGE}:in', 0)} records in, {funnel.get(f'{STAGE}:kept', 0)} kept, "
-        f"{funnel.get(f'{STAGE}:skipped_type', 0)} skipped (type), in {seconds:.1f}s",
-        f"  throughput: {mb_in / seconds:.1f} MB/s compressed, {mb_out / seconds:.1f} MB/s decompressed"
-        if seconds > 0
-        else "",
-        "  events read / kept per type:",
-    ]
-    types = sorted({k.split(":", 1)[1] for k in totals if k.startswith(("read:", "kept:"))})
-    for etype in types:
-        lines.append(
-            f"    {etype:<32} {totals.get('read:' + etype, 0):>10} {totals.get('kept:' + etype, 0):>10}"
-        )
-    rejects = {k.rsplit(":", 1)[1]: v for k, v in funnel.items() if k.startswith(f"{STAGE}:rejected:")}
-    lines.append(
-        "  rejected per reason: " + (", ".join(f"{r}={n}" for r, n in sorted(rejects.items())) or "none")
-    )
-    extra = {
-        k: v
-        for k, v in totals.items()
-        if k.startswith("download_") or k in ("invalid_utf8_replaced", "nul_bytes_skipped")
-    }
-    if extra:
-        lines.append("  " + ", ".join(f"{k}={v}" for k, v in sorted(extra.items())))
-    return "\n".join(line for line in lines if line)
 
 
 def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) -> tuple[dict, dict, float]:
@@ -423,6 +424,11 @@ def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) 
 
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
+    cfg = resolve_config(args)
+    hours = hours_of(cfg.ingest)  # before --overwrite deletes anything
+    prepare_out(args.out, cfg.run.overwrite, "ingest")
     totals, funnel, seconds = run_pipeline(args, extra_args)
-    print(summary(totals, funnel, seconds))
-    return 0
+    inputs = {"hours": hours, "gharchive_url": redact_url(cfg.ingest.gharchive_url), "beam_args": extra_args}
+    manifest = build_manifest(stage_config(cfg, "ingest"), inputs, funnel, (STAGE,))
+    manifest["counters"] = totals  # files, bytes, events read and kept per type, downloads
+    return end_run("ingest", args.out, manifest, seconds, InputHealth.from_counters(len(hours), funnel, {}))

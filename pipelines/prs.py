@@ -34,9 +34,13 @@ from pipelines.common import (
     WriteTable,
     count,
     counters,
+    end_run,
+    input_files,
     make_pipeline,
+    prepare_out,
     rejected_output,
     run_to_completion,
+    stage_config,
 )
 from schemas.tables import EVENTS, ISSUES, PULL_REQUESTS, REJECTED
 from swe_corpus import pull_requests as prs
@@ -52,6 +56,7 @@ from swe_corpus.github_api import (
     hydrate_issue,
     hydrate_pull_request,
 )
+from swe_corpus.manifest import build_manifest
 from swe_corpus.rejects import instance_id
 
 log = logging.getLogger(__name__)
@@ -369,7 +374,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The stage's inputs, then every `[prs]` option of corpus.toml under the corpus command's names."""
     parser.add_argument("--events", required=True, help="ingest output DIR (reads DIR/events/*.parquet)")
     parser.add_argument("--out", required=True, help="output DIR: pull_requests, issues, rejected")
-    add_config_arguments(parser, only=section_options("prs"))
+    add_config_arguments(parser, only=section_options("prs") | {"overwrite"})
 
 
 def events_glob(events_dir: str) -> str:
@@ -420,25 +425,6 @@ def _cast_events(table: pa.Table) -> pa.Table:
     return table.select(EVENTS.names).cast(EVENTS) if table.schema != EVENTS else table
 
 
-def summary(funnel: dict[str, int], seconds: float) -> str:
-    lines = []
-    for stage in stages.PRS_STAGES:
-        n_in, kept = funnel.get(f"{stage}:in", 0), funnel.get(f"{stage}:kept", 0)
-        if stage != STAGE and not n_in:
-            continue
-        rejects = {k.rsplit(":", 1)[1]: v for k, v in funnel.items() if k.startswith(f"{stage}:rejected:")}
-        lines.append(f"{stage}: {n_in} in, {kept} kept")
-        if stage == STAGE and funnel.get(f"{STAGE}:events_without_number"):
-            lines[-1] += (
-                f" ({funnel[f'{STAGE}:events_without_number']} events without an issue/PR number ignored)"
-            )
-        lines.append(
-            "  rejected per reason: " + (", ".join(f"{r}={n}" for r, n in sorted(rejects.items())) or "none")
-        )
-    lines.append(f"in {seconds:.1f}s")
-    return "\n".join(lines)
-
-
 def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) -> tuple[dict, float]:
     start = time.perf_counter()
     pipeline = make_pipeline(extra_args)
@@ -448,6 +434,10 @@ def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) 
 
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
+    cfg, files = resolve_config(args), input_files(events_glob(args.events))
+    prepare_out(args.out, cfg.run.overwrite, STAGE, inputs=(args.events,))
     funnel, seconds = run_pipeline(args, extra_args)
-    print(summary(funnel, seconds))
-    return 0
+    inputs = {"events": {"glob": events_glob(args.events), "files": len(files)}, "beam_args": extra_args}
+    stages = (STAGE, HYDRATE_STAGE, LINK_STAGE, ISSUE_STAGE)
+    manifest = build_manifest(stage_config(cfg, "prs"), inputs, funnel, stages)
+    return end_run(STAGE, args.out, manifest, seconds)

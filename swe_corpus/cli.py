@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=top.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(_DropUnactionable())
+    if logging.getLogger().level > logging.DEBUG:  # Beam's INFO chatter would drown the progress lines
+        logging.getLogger("apache_beam").setLevel(max(logging.WARNING, logging.getLogger().level))
     if top.command in TRAINER_COMMANDS and importlib.util.find_spec("trl") is None:
         print(
             f"swe-corpus {top.command} needs the trainer (torch, transformers, TRL), which `make corpus` does "

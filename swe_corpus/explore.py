@@ -16,13 +16,19 @@ import json
 import os
 import re
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from swe_corpus.stages import INGEST, PIPELINE_STAGES, RL_SEED
+from swe_corpus.manifest import (
+    FunnelRow,
+    funnel_from_manifest,  # noqa: F401 - also read from here
+    render_funnel,
+    stage_order,
+)
+from swe_corpus.stages import INGEST, RL_SEED
 
 TABLE_VIEWS = ("rl_seed", "pull_requests", "rejected", "blobs", "events", "issues")
 MAX_CELL = 80
@@ -145,52 +151,6 @@ def run_query(args: argparse.Namespace, extra_args: list[str] | None = None) -> 
 
 
 # ------------------------------------------------------------------------------------------ stats
-@dataclass
-class FunnelRow:
-    stage: str
-    in_: int | None
-    kept: int | None
-    rejected: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def balanced(self) -> bool | None:
-        if self.in_ is None or self.kept is None:
-            return None
-        return self.in_ == self.kept + sum(self.rejected.values())
-
-
-def _stage_key(stage: str) -> tuple[int, str]:
-    return (PIPELINE_STAGES.index(stage) if stage in PIPELINE_STAGES else len(PIPELINE_STAGES), stage)
-
-
-def funnel_from_manifest(funnel: Any) -> list[FunnelRow]:
-    """Normalise the manifest's funnel: {stage: {in, kept, rejected: {reason: n}}}, a list of such
-    records with a `stage` key, or flat counters {"stage:in": n, "stage:rejected:reason": n}."""
-    rows: dict[str, FunnelRow] = {}
-    if isinstance(funnel, list):
-        funnel = {r["stage"]: r for r in funnel}
-    for key, value in (funnel or {}).items():
-        if isinstance(value, dict):
-            row = rows.setdefault(key, FunnelRow(key, None, None))
-            row.in_ = value.get("in", row.in_)
-            row.kept = value.get("kept", row.kept)
-            rej = value.get("rejected") or {}
-            row.rejected.update(rej if isinstance(rej, dict) else {"rejected": int(rej)})
-            for extra, n in value.items():  # e.g. ingest's skipped_type, part of the invariant
-                if extra not in ("in", "kept", "rejected", "stage") and isinstance(n, int):
-                    row.rejected[extra] = n
-        elif isinstance(value, int) and ":" in key:
-            stage, _, rest = key.partition(":")
-            row = rows.setdefault(stage, FunnelRow(stage, None, None))
-            if rest == "in":
-                row.in_ = value
-            elif rest == "kept":
-                row.kept = value
-            else:
-                row.rejected[rest.removeprefix("rejected:")] = value
-    return sorted(rows.values(), key=lambda r: _stage_key(r.stage))
-
-
 def funnel_from_tables(con: duckdb.DuckDBPyConnection) -> list[FunnelRow]:
     """Without a manifest: rejections per stage and reason, with the rows each table kept."""
     present = views(con)
@@ -206,7 +166,7 @@ def funnel_from_tables(con: duckdb.DuckDBPyConnection) -> list[FunnelRow]:
             row = rows.setdefault(stage, FunnelRow(stage, None, None))
             row.kept = con.execute(f"select count(*) from {table}").fetchone()[0]
             row.in_ = row.kept + sum(row.rejected.values())
-    return sorted(rows.values(), key=lambda r: _stage_key(r.stage))
+    return sorted(rows.values(), key=lambda r: stage_order(r.stage))
 
 
 def _percentiles(con: duckdb.DuckDBPyConnection, view: str, col: str) -> dict[str, float] | None:
@@ -269,8 +229,8 @@ def collect_stats(out: str, top: int = 15, con: duckdb.DuckDBPyConnection | None
             )
     elif not _is_remote(out):
         status = (
-            "INCOMPLETE: no manifest.json. A corpus or curate run writes it last, so this run was killed or "
-            "failed (or OUT is a standalone ingest/prs/extract output): tables may be partial"
+            "INCOMPLETE: no manifest.json. Every command writes it last, so this run was killed or failed: "
+            "tables may be partial"
         )
     if not funnel:
         funnel, source = funnel_from_tables(con), "tables"
@@ -322,18 +282,6 @@ def _fmt_num(v: Any) -> str:
     return f"{v:,}"
 
 
-def funnel_table(funnel: list[FunnelRow]) -> tuple[list[str], list[tuple]]:
-    names = ["stage", "in", "kept", "rejected", "top reasons", "in = kept + rejected"]
-    rows = []
-    for r in funnel:
-        reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(r.rejected.items(), key=lambda kv: -kv[1])[:4])
-        ok = {True: "yes", False: "NO", None: "-"}[r.balanced]
-        rows.append(
-            (r.stage, _fmt_num(r.in_), _fmt_num(r.kept), _fmt_num(sum(r.rejected.values())), reasons, ok)
-        )
-    return names, rows
-
-
 def render_stats(s: Stats) -> str:
     parts = [
         f"# {s.out}",
@@ -343,7 +291,7 @@ def render_stats(s: Stats) -> str:
         "tables: " + (", ".join(f"{t} {n:,}" for t, n in s.tables.items()) or "none"),
         "",
     ]
-    parts += [f"## funnel (from {s.funnel_source})", format_table(*funnel_table(s.funnel)), ""]
+    parts += [f"## funnel (from {s.funnel_source})", render_funnel(s.funnel), ""]
     if s.languages:
         parts += [f"## languages ({s.language_source})", format_table(["language", "count"], s.languages), ""]
     if s.repos:

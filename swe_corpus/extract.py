@@ -46,6 +46,9 @@ NULL_SHA = "0" * 40
 STATUS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "added", "T": "modified"}
 MAX_REBASE_WALK = 250
 RELEVANT_PREDICTORS = ("local", "llm", "none")
+# Counters besides the funnel (namespace DETAIL): mirror tags, and per repository one of mirrored or
+# failed by reason (`swe_corpus.health`: a run fails loudly when every repository failed).
+DETAIL = "extract_detail"
 
 
 class ExtractError(RejectError):

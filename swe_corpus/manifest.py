@@ -1,7 +1,7 @@
 """manifest.json (config, provenance, funnel) and the dataset card README.md of a curated output.
 
 The funnel comes from the `funnel` counters (`<stage>:in`, `<stage>:kept`, `<stage>:rejected:<reason>`,
-docs/DEVELOPING.md); `funnel_errors` checks in = kept + rejected per stage, so a manifest whose numbers
+DEVELOPING.md); `funnel_errors` checks in = kept + rejected per stage, so a manifest whose numbers
 do not add up is visible as such (`"funnel_ok": false` plus the errors) instead of silently wrong.
 """
 
@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import swe_corpus
-from swe_corpus.stages import CURATE_STAGES, RL_SEED
+from swe_corpus.stages import CURATE_STAGES, PIPELINE_STAGES, RL_SEED
 
 # Funnel counters besides in/kept/rejected:* that count a stage's input records it neither keeps nor
 # rejects as rows (ingest skips event types it does not keep without writing a row per event).
@@ -61,6 +63,91 @@ def funnel_errors(funnel: dict[str, dict], chained: tuple[str, ...] = ()) -> lis
     return errors
 
 
+# ------------------------------------------------------------------ the funnel, printed
+@dataclass
+class FunnelRow:
+    stage: str
+    in_: int | None
+    kept: int | None
+    rejected: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, int] = field(default_factory=dict)  # counts outside the invariant
+
+    @property
+    def balanced(self) -> bool | None:
+        if self.in_ is None or self.kept is None:
+            return None
+        return self.in_ == self.kept + sum(self.rejected.values())
+
+
+def stage_order(stage: str) -> tuple[int, str]:
+    return (PIPELINE_STAGES.index(stage) if stage in PIPELINE_STAGES else len(PIPELINE_STAGES), stage)
+
+
+def funnel_from_manifest(funnel: Any) -> list[FunnelRow]:
+    """Normalise the manifest's funnel: {stage: {in, kept, rejected: {reason: n}}}, a list of such
+    records with a `stage` key, or flat counters {"stage:in": n, "stage:rejected:reason": n}."""
+    rows: dict[str, FunnelRow] = {}
+    if isinstance(funnel, list):
+        funnel = {r["stage"]: r for r in funnel}
+    for key, value in (funnel or {}).items():
+        if isinstance(value, dict):
+            row = rows.setdefault(key, FunnelRow(key, None, None))
+            row.in_ = value.get("in", row.in_)
+            row.kept = value.get("kept", row.kept)
+            rej = value.get("rejected") or {}
+            row.rejected.update(rej if isinstance(rej, dict) else {"rejected": int(rej)})
+            notes = value.get("notes")
+            row.notes.update(notes if isinstance(notes, dict) else {})
+            for extra, n in value.items():  # e.g. ingest's skipped_type, part of the invariant
+                if extra not in ("in", "kept", "rejected", "stage") and isinstance(n, int):
+                    row.rejected[extra] = n
+        elif isinstance(value, int) and ":" in key:
+            stage, _, rest = key.partition(":")
+            row = rows.setdefault(stage, FunnelRow(stage, None, None))
+            if rest == "in":
+                row.in_ = value
+            elif rest == "kept":
+                row.kept = value
+            else:
+                row.rejected[rest.removeprefix("rejected:")] = value
+    return sorted(rows.values(), key=lambda r: stage_order(r.stage))
+
+
+def _num(v: int | None) -> str:
+    return "-" if v is None else f"{v:,}"
+
+
+def render_funnel(funnel: Any) -> str:
+    """The funnel as aligned text, one line per stage that saw records: in, kept, not kept, whether
+    in = kept + not kept, and the reasons by count. The one rendering of `corpus`, every stage command
+    and `stats`; `funnel` is a manifest's funnel (any shape `funnel_from_manifest` reads) or its rows."""
+    rows = funnel if isinstance(funnel, list) and all(isinstance(r, FunnelRow) for r in funnel) else None
+    rows = funnel_from_manifest(funnel) if rows is None else rows
+    head = ("stage", "in", "kept", "not kept", "adds up", "not kept, by reason")
+    cells = []
+    for r in rows:
+        if not r.in_ and not r.kept and not r.rejected:
+            continue  # a stage this run did not reach (e.g. hydrate without --hydrate)
+        reasons = ", ".join(
+            f"{k}={v:,}" for k, v in sorted(r.rejected.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+        if r.notes:
+            reasons += "; " * bool(reasons) + ", ".join(
+                f"{k}={v:,} (note)" for k, v in sorted(r.notes.items())
+            )
+        ok = {True: "yes", False: "NO", None: "-"}[r.balanced]
+        cells.append((r.stage, _num(r.in_), _num(r.kept), _num(sum(r.rejected.values())), ok, reasons or "-"))
+    widths = [max(len(c[i]) for c in [head, *cells]) for i in range(len(head) - 1)]
+
+    def line(c: tuple) -> str:
+        left = c[0].ljust(widths[0])
+        nums = "".join(f"  {v.rjust(w)}" for v, w in zip(c[1:4], widths[1:4], strict=True))
+        return f"{left}{nums}  {c[4].ljust(widths[4])}  {c[5]}".rstrip()
+
+    return "\n".join(line(c) for c in [head, *cells]) if cells else "(no records counted)"
+
+
+# ------------------------------------------------------------------ manifest.json
 def git_sha() -> str | None:
     """Commit of the toolkit's source checkout (None for an installed wheel)."""
     root = Path(swe_corpus.__file__).resolve().parents[1]

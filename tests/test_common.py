@@ -93,3 +93,20 @@ def test_one_local_worker_only_for_the_default_in_process_run():
     assert not local(["--direct_num_workers", "2", "--direct_running_mode", "multi_processing"])
     assert not local(["--runner", "DirectRunner"])  # any runner named (Dataflow needs its options)
     assert not local(["--runner=DirectRunner"])
+
+
+def test_prepare_out_refuses_a_run_and_an_input_and_keeps_other_folders(tmp_path):
+    import pytest
+
+    from pipelines.common import prepare_out
+    from swe_corpus.errors import ConfigError
+
+    (tmp_path / "notes.txt").write_text("mine")  # not a run: an OUT may hold other files
+    prepare_out(str(tmp_path), False, "prs")
+    (tmp_path / "manifest.json").write_text("{}")
+    with pytest.raises(ConfigError, match=r"already holds a run \(manifest.json\); pass --overwrite to"):
+        prepare_out(str(tmp_path), False, "prs")
+    with pytest.raises(ConfigError, match="is also this command's input"):
+        prepare_out(str(tmp_path) + "/", True, "prs", inputs=(str(tmp_path),))
+    prepare_out(str(tmp_path), True, "prs")
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]

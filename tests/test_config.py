@@ -116,7 +116,8 @@ def test_manifest_config_never_holds_a_token():
 
 def test_every_stage_command_has_the_corpus_names_and_defaults(tmp_path):
     """One name per option: each stage command exposes its corpus.toml section(s) under the flags of
-    `swe-corpus corpus`, and nothing else but its inputs; resolved, they are the config's defaults."""
+    `swe-corpus corpus`, and nothing else but its inputs and `--overwrite`; resolved, they are the config's
+    defaults."""
     from pipelines import corpus, curate, extract, ingest, prs
 
     def flags_of(add) -> set[str]:
@@ -132,7 +133,7 @@ def test_every_stage_command_has_the_corpus_names_and_defaults(tmp_path):
         curate: ({"curate"}, {"--prs", "--out", "--num-shards"}),
     }
     for module, (sections, inputs) in stages.items():
-        own = flags_of(module.add_arguments) - inputs - {"--config"}
+        own = flags_of(module.add_arguments) - inputs - {"--config", "--overwrite", "--no-overwrite"}
         expected = {flag(n) for n in section_options(*sections)}
         expected |= {f"--no-{f[2:]}" for f in expected if f"--no-{f[2:]}" in corpus_flags}
         assert own == expected, module.__name__

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers.tables import comparable_rows as rows
 
 from swe_corpus import explore
 from swe_corpus.cli import main as cli
@@ -37,12 +38,6 @@ def run_corpus(world_dir: Path, cache: Path, out: Path, *extra: str) -> int:
             *extra,
         ]
     )
-
-
-def rows(out: Path, table: str) -> list[tuple]:
-    """Every row of a table, as comparable tuples in a canonical order."""
-    rel = duckdb.sql(f"select * from read_parquet('{out}/{table}/*.parquet')")
-    return sorted(tuple(map(repr, r)) for r in rel.fetchall())
 
 
 @pytest.fixture(scope="module")
@@ -157,10 +152,12 @@ def test_query_stats_and_report_on_the_output(runs, capsys):
     assert report.is_file() and report.read_text().count("data:image/png;base64,") >= 3
 
 
-def test_rerun_refuses_existing_out_and_overwrite_gives_identical_rows(runs):
+def test_rerun_refuses_existing_out_and_overwrite_gives_identical_rows(runs, capsys):
     out = runs["single"]
-    with pytest.raises(SystemExit, match="--overwrite"):
-        run_corpus(runs["world_dir"], runs["cache"], out)
+    capsys.readouterr()
+    assert run_corpus(runs["world_dir"], runs["cache"], out) == 2
+    (err,) = capsys.readouterr().err.splitlines()
+    assert err.startswith(f"swe-corpus corpus: {out} already holds a run") and "--overwrite" in err
     before = {t: rows(out, t) for t in TABLES}
     assert run_corpus(runs["world_dir"], runs["cache"], out, "--overwrite") == 0
     assert {t: rows(out, t) for t in TABLES} == before

@@ -8,7 +8,7 @@ import json
 
 import duckdb
 import pytest
-from test_curate_rows import T0, blobs_of, file_blobs, make_pr, write_shards
+from helpers.curate_rows import T0, blobs_of, file_blobs, make_pr, write_shards
 
 from pipelines import curate
 from schemas import BLOBS, PULL_REQUESTS_CURATED, PULL_REQUESTS_EXTRACTED, REJECTED, RL_SEED

@@ -5,7 +5,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from test_curate_rows import make_pr
+from helpers.curate_rows import make_pr
 
 from swe_corpus.decontaminate import (
     BenchmarkIndex,

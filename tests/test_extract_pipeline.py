@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.testing.util import assert_that, equal_to
-from test_extract import REPO, build_world, pr_row
+from helpers.extract_world import REPO, build_world, pr_row
 
 import pipelines.extract as extract_pipeline
 import schemas.tables as schemas

@@ -1,7 +1,7 @@
 import random
 
 import pytest
-from test_curate_rows import make_pr
+from helpers.curate_rows import make_pr
 
 from swe_corpus.filters import (
     _NOISE,

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from test_prs import comment, event, events_table, merged_pr
-from test_prs_pipeline import rows
+from helpers.events import comment, event, events_table, merged_pr
+from helpers.tables import rows
 
 from pipelines import prs as stage
 from swe_corpus.events import normalize_event
@@ -29,6 +29,7 @@ from swe_corpus.github_api import (
     hydrate_issue,
     issue_from_api,
 )
+from swe_corpus.manifest import funnel_from_counters, render_funnel
 from swe_corpus.pull_requests import hints_text
 
 TOKEN = "ghp_TESTTOKEN0123456789abcdefSECRET"
@@ -353,8 +354,8 @@ def run_cli(events: list[dict], work: Path, *flags: str) -> tuple[dict, str]:
             *flags,
         ]
     )
-    funnel, seconds = stage.run_pipeline(args)
-    return funnel, stage.summary(funnel, seconds)
+    funnel, _seconds = stage.run_pipeline(args)
+    return funnel, render_funnel(funnel_from_counters(funnel))
 
 
 @pytest.fixture(scope="module")

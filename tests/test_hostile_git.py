@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from test_extract import pr_row
+from helpers.extract_world import pr_row
 
 import schemas.tables as schemas
 from pipelines.common import rows_to_table

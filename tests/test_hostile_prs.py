@@ -14,7 +14,7 @@ import json, sys
 sys.path.insert(0, "tests")
 import apache_beam as beam
 from apache_beam.testing.util import assert_that
-from test_prs import event, events_table, merged_pr
+from helpers.events import event, events_table, merged_pr
 from pipelines import prs as stage
 from pipelines.common import make_pipeline
 

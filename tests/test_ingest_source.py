@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import threading
 import time
 from collections import defaultdict
@@ -264,13 +265,16 @@ def test_stage_over_http_then_from_cache(archive, tmp_path, capsys):
     cache = tmp_path / "cache"
 
     printed = ingest(archive.url, tmp_path / "run1", cache, capsys)
-    assert "3 files, 1 gaps" in printed and "gap_404=1" in printed
+    counts = json.loads((tmp_path / "run1" / "manifest.json").read_text())["counters"]
+    assert (counts["files"], counts["gaps"]) == (3, 1) and "gap_404=1" in printed
     n_requests = sum(len(v) for v in archive.requests.values())
     assert n_requests == 1 + 1 + 3 + 2  # gap, plain, 503 x2 + ok, interrupted + resumed
 
-    printed = ingest(archive.url, tmp_path / "run2", cache, capsys)
+    ingest(archive.url, tmp_path / "run2", cache, capsys)
     assert sum(len(v) for v in archive.requests.values()) == n_requests  # entirely from the cache
-    assert "download_cache_hits=4" in printed
+    assert (
+        json.loads((tmp_path / "run2" / "manifest.json").read_text())["counters"]["download_cache_hits"] == 4
+    )
 
     for run in ("run1", "run2"):
         events = duckdb.sql(

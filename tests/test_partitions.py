@@ -7,9 +7,10 @@ import json
 
 import pyarrow as pa
 import pytest
-from test_corpus_e2e import TABLES, rows
-from test_prs import comment, event, events_table, pr_event
+from helpers.events import comment, event, events_table, pr_event
+from helpers.tables import comparable_rows as rows
 
+from schemas import TABLES
 from swe_corpus.cli import main as cli
 from swe_corpus.demo import generate
 from swe_corpus.partitions import BASE_BYTES, BYTES_PER_EVENT, RepositoryGraph, partition_count

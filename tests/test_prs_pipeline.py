@@ -9,13 +9,14 @@ import json
 from pathlib import Path
 
 import apache_beam as beam
-import duckdb
 import pytest
-from test_prs import at, comment, event, events_table, merged_pr, pr_event
+from helpers.events import at, comment, event, events_table, merged_pr, pr_event
+from helpers.tables import rows
 
 from pipelines import prs as stage
 from pipelines.common import WriteTable, counters, make_pipeline
 from schemas.tables import ISSUES, PULL_REQUESTS, REJECTED
+from swe_corpus.manifest import funnel_from_counters, render_funnel
 
 OCTO, OTHER = {"repo": "octo/widgets", "repo_id": 1}, {"repo": "other/lib", "repo_id": 2}
 
@@ -89,14 +90,6 @@ def run_world(tmp: Path, config: stage.PrsConfig) -> dict:
     return counters(result, stage.FUNNEL)
 
 
-def rows(out: Path, table: str, sql: str = "SELECT * FROM t") -> list[dict]:
-    con = duckdb.connect()
-    con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet('{out}/{table}/*.parquet')")
-    cur = con.execute(sql)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("prs_default")
@@ -120,7 +113,8 @@ def test_merged_prs_kept_and_rejections_have_reasons(default_run):
         == funnel["prs:kept"] + sum(v for k, v in funnel.items() if k.startswith("prs:rejected:"))
     )
     assert (funnel["link:in"], funnel["link:kept"], funnel["link:rejected:issue_not_in_events"]) == (4, 3, 1)
-    assert funnel["prs:events_without_number"] == 1 and "1 events without" in stage.summary(funnel, 1.0)
+    assert funnel["prs:events_without_number"] == 1
+    assert "events_without_number=1 (note)" in render_funnel(funnel_from_counters(funnel))
 
 
 def test_issue_split_across_eras_keeps_one_and_rejects_the_other(tmp_path):
@@ -257,4 +251,5 @@ def test_real_hour_funnel_invariant_and_rejected_rows(real_hour):
     }
     assert rejected == {k.split(":")[2]: v for k, v in funnel.items() if k.startswith("prs:rejected:")}
     assert funnel["prs:in"] == funnel["prs:kept"] + sum(rejected.values())
-    assert stage.summary(funnel, 1.0).startswith(f"prs: {funnel['prs:in']} in, {funnel['prs:kept']} kept")
+    prs_line = render_funnel(funnel_from_counters(funnel)).splitlines()[1].split()
+    assert prs_line[:3] == ["prs", f"{funnel['prs:in']:,}", f"{funnel['prs:kept']:,}"]

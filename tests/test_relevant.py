@@ -7,7 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from test_git_helpers import RepoBuilder
+from helpers.git import RepoBuilder
 
 from swe_corpus.git_repo import GitRepo
 from swe_corpus.languages import EXTENSION_LANGUAGE

@@ -1,4 +1,4 @@
-from test_curate_rows import blob_sha, file_blobs, make_pr
+from helpers.curate_rows import blob_sha, file_blobs, make_pr
 
 from swe_corpus.seeds import SeedConfig, build_seed, dominant_language, needed_blobs, precheck
 

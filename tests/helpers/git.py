@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
+
+from swe_corpus.git_mirror import safe_git_env
 
 
 class RepoBuilder:
@@ -17,15 +18,9 @@ class RepoBuilder:
         self.git("init", "-q", "-b", "main")
 
     def git(self, *args: str, env: dict | None = None, input: bytes | None = None) -> str:
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-        full_env.update(
-            GIT_AUTHOR_NAME="Dev",
-            GIT_AUTHOR_EMAIL="dev@example.com",
-            GIT_COMMITTER_NAME="Dev",
-            GIT_COMMITTER_EMAIL="dev@example.com",
-            GIT_CONFIG_GLOBAL="/dev/null",
-            GIT_CONFIG_NOSYSTEM="1",
-        )
+        full_env = safe_git_env()  # no user or system config, as the mirror runs git
+        full_env.update(GIT_AUTHOR_NAME="Dev", GIT_AUTHOR_EMAIL="dev@example.com")
+        full_env.update(GIT_COMMITTER_NAME="Dev", GIT_COMMITTER_EMAIL="dev@example.com")
         full_env.update(env or {})
         out = subprocess.run(
             ["git", "-C", str(self.path), *args], env=full_env, input=input, capture_output=True, check=True
