@@ -213,6 +213,7 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
         cfg.to_dict(), inputs, funnel_counts, stages.PIPELINE_STAGES, chained=stages.CHAINED_STAGES
     )
     manifest["wall_seconds"] = round(seconds, 1)
+    manifest["pipelines"] = len(results)  # a staged run on this machine is several (pipelines/staged.py)
     manifest["stage_seconds"] = stage_seconds(merged_counters(results, None, step_execution_msecs))
     health = InputHealth.from_counters(
         len(hours), funnel_counts, merged_counters(results, extract_stage.DETAIL)
