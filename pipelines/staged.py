@@ -139,6 +139,7 @@ def _partition(cfg, events: str, folder: str) -> tuple[list[str | None], dict]:
     start = time.perf_counter()
     plan = plan_partitions(_files(events), cfg.run.memory_gb, cfg.run.partitions)
     inputs = split_events(_files(events), plan, folder)
+    pa.default_memory_pool().release_unused()  # the batches read twice: give their memory back
     log.info(
         "corpus: %d kept PR/issue events in %d partitions (largest %d events) for memory_gb=%s",
         sum(plan.events),

@@ -29,7 +29,7 @@ from swe_corpus.linking import find_links
 from swe_corpus.pull_requests import PR_EVENT_TYPES
 
 # Columns the plan reads from the events table.
-PLAN_COLUMNS = ("event_type", "repo_id", "repo_name", "title", "body")
+PLAN_COLUMNS = ("event_type", "repo_id", "repo_name", "is_pull_request", "title", "body")
 # Memory of the PR and extraction stages per kept event on Beam's local runner (measured with
 # bench/scale.py: ~5-7 KB; rounded up), and what a run needs besides (interpreter, Beam, pyarrow).
 BYTES_PER_EVENT = 8 << 10
@@ -74,11 +74,16 @@ class RepositoryGraph:
             node = repo_id if repo_id is not None else _name_node(name)
             self.events[node] += n
             self._join_name(node, name)
-        texts = pc.or_(
-            pc.fill_null(pc.match_substring_regex(table["title"], _CROSS_REPO), False),
-            pc.fill_null(pc.match_substring_regex(table["body"], _CROSS_REPO), False),
+        # a PR's links come from its latest title and body, which any event of the PR carries (comments too)
+        of_pr = pc.or_(
+            pc.fill_null(table["is_pull_request"], False), pc.starts_with(table["event_type"], "PullRequest")
         )
-        linking = table.filter(texts)  # few rows: only these reach the link finder
+        prs = table.filter(of_pr)
+        texts = pc.or_(
+            pc.fill_null(pc.match_substring_regex(prs["title"], _CROSS_REPO), False),
+            pc.fill_null(pc.match_substring_regex(prs["body"], _CROSS_REPO), False),
+        )
+        linking = prs.filter(texts)  # few rows: only these reach the link finder
         seen = set()
         for row in zip(
             *(linking[c].to_pylist() for c in ("repo_id", "repo_name", "title", "body")), strict=True
