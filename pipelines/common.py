@@ -243,6 +243,7 @@ def unknown_beam_args(args: list[str], own_flags: list[str] = ()) -> str | None:
 
 # ------------------------------------------------------------------ how a command starts and ends
 # What a finished run leaves in OUT besides its tables: removed with them by --overwrite.
+WORK_DIR = ".work"  # a resumable run's units of work (pipelines.units), inside OUT
 RUN_FILES = ("manifest.json", "README.md", "report.html")
 
 
@@ -267,7 +268,9 @@ def prepare_out(
     tables = [t for t in TABLES if FileSystems.match([f"{out}/{t}/*"])[0].metadata_list]
     finished = [f for f in RUN_FILES[:1] if FileSystems.exists(f"{out}/{f}")]
     existing = tables + finished
-    if (finished if resumable else existing) and not overwrite:
+    # an unfinished corpus run left its units: OUT/.work (tables alone may be anybody's)
+    unfinished = resumable and not finished and FileSystems.exists(f"{out}/{WORK_DIR}")
+    if existing and not unfinished and not overwrite:
         make = " (make corpus OVERWRITE=1)" if command == "corpus" else ""
         raise ConfigError(
             f"{out} already holds a run ({', '.join(existing)}); pass --overwrite{make} to replace it, "

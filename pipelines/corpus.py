@@ -51,8 +51,6 @@ from swe_corpus.redaction import redact_url
 
 log = logging.getLogger(__name__)
 
-TABLE_DIRS = tuple(TABLES)
-
 
 class BuildCorpus(beam.PTransform):
     """PCollection[hour name] -> every table of the corpus, as a dict of PCollections."""
@@ -148,10 +146,9 @@ def continuing(out: str) -> str | None:
     out = out.rstrip("/")
     if FileSystems.exists(f"{out}/manifest.json"):
         return None
-    units = {kind: UnitStore(work_dir(out), kind).count_finished() for kind in ("ingest", "extract")}
-    started = any(FileSystems.match([f"{out}/{t}/*"])[0].metadata_list for t in TABLE_DIRS)
-    if not started and not any(units.values()):
+    if not FileSystems.exists(work_dir(out)):
         return None
+    units = {kind: UnitStore(work_dir(out), kind).count_finished() for kind in ("ingest", "extract")}
     return f"continuing the unfinished run in {out}: {units['ingest']} hours and {units['extract']} repositories done"
 
 
@@ -172,6 +169,8 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     cfg = corpus_config.absolute_paths(corpus_config.resolve_config(args))
     if problem := unknown_beam_args(list(cfg.run.beam_args)):  # Beam would only warn
         raise ConfigError(f"[run] beam_args: {problem}")
+    if cfg.prs.hydrate and cfg.run.partitions > 1:
+        raise ConfigError("--partitions > 1 with --hydrate: links read from the API cannot be planned for")
     out = cfg.run.out.rstrip("/")
     resumed = continuing(out)
     # before the demo world: a finished OUT is refused at once; an unfinished one is continued

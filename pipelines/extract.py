@@ -44,7 +44,7 @@ from swe_corpus.extract import (
     reject,
 )
 from swe_corpus.git_mirror import GitMirror, MirrorConfig
-from swe_corpus.health import REPOS_FAILED, REPOS_MIRRORED, InputHealth
+from swe_corpus.health import REPOS_FAILED, REPOS_MIRRORED, InputHealth, repository_is_final
 from swe_corpus.manifest import build_manifest
 from swe_corpus.progress import Progress
 from swe_corpus.redaction import redact_url
@@ -63,9 +63,15 @@ def extraction_settings(config: ExtractConfig) -> dict:
     return settings
 
 
-def repository_is_final(counts) -> bool:
-    """A repository's unit is final once its mirror was made (a failed clone is tried again next run)."""
-    return bool(counts[(DETAIL, REPOS_MIRRORED)])
+def repository_unit_is_final(counts) -> bool:
+    """Whether a repository's recorded counters make its unit final (`health.repository_is_final`)."""
+    prefix = f"{STAGE}:rejected:"
+    reasons = [
+        name.removeprefix(prefix)
+        for (ns, name), n in counts.items()
+        if ns == FUNNEL and n and name.startswith(prefix)
+    ]
+    return repository_is_final(bool(counts[(DETAIL, REPOS_MIRRORED)]), reasons)
 
 
 class ExtractRepositoryFn(beam.DoFn):
@@ -94,7 +100,7 @@ class ExtractRepositoryFn(beam.DoFn):
             yield from self.extract(repo, prs)
             return
         key = unit_key(repo, self.settings, prs)
-        yield from self.units.run(key, lambda: self.extract(repo, prs), complete=repository_is_final)
+        yield from self.units.run(key, lambda: self.extract(repo, prs), complete=repository_unit_is_final)
 
     def extract(self, repo: str, prs: list[dict]):
         count(STAGE, "in", len(prs))

@@ -21,7 +21,7 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 import requests
-from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystem import BeamIOError, CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.common import (
@@ -138,11 +138,21 @@ class ReadHourFn(beam.DoFn):
         if self.units is None:
             yield from self._read_hour(hour, stats)
         else:
-            key = unit_key(
-                shard_stem(hour), redact_url(self.gharchive_url), self.batch_size, self.parse_limits
-            )
+            source = (redact_url(self.gharchive_url), self._identity(hour))
+            key = unit_key(shard_stem(hour), source, self.batch_size, self.parse_limits)
             yield from self.units.run(key, lambda: self._read_hour(hour, stats), complete=hour_unit_is_final)
         self._hour_done(hour, stats)
+
+    def _identity(self, hour: str) -> tuple | None:
+        """Size and modification time of a file-system hour (a file replaced in place is another
+        unit); None for HTTP (GH Archive's hours do not change) or an hour that is not there."""
+        if is_http(self.gharchive_url):
+            return None
+        try:
+            found = FileSystems.match([hour_location(self.gharchive_url, hour)])[0].metadata_list
+        except (ValueError, OSError, BeamIOError):
+            return None
+        return (found[0].size_in_bytes, found[0].last_updated_in_seconds) if found else None
 
     def _hour_done(self, hour: str, stats: ParseStats) -> None:
         """One progress line (rate limited) with the hour's records read, kept and rejected."""

@@ -38,6 +38,7 @@ from swe_corpus.partitions import PLAN_COLUMNS, PartitionPlan, RepositoryGraph, 
 log = logging.getLogger(__name__)
 
 PLAN_BATCH_ROWS = 8_192  # events read at a time while planning and splitting (bodies are large)
+SPLIT_BUFFER_BYTES = 128 << 20  # events held while splitting, written out together
 
 
 def is_local(beam_args: list[str]) -> bool:
@@ -137,9 +138,21 @@ def _partition(cfg, events: str, folder: str) -> tuple[list[str | None], dict]:
     """The plan (in the manifest) and each partition's events file pattern; the plan itself, the one
     thing here that grows with the number of repositories, is gone before the partitions run."""
     start = time.perf_counter()
-    plan = plan_partitions(_files(events), cfg.run.memory_gb, cfg.run.partitions)
+    partitions = cfg.run.partitions
+    if cfg.prs.hydrate:  # a PR's links may come from the API (trimmed payloads): no plan can see them
+        partitions = 1
+    plan = plan_partitions(_files(events), cfg.run.memory_gb, partitions)
     inputs = split_events(_files(events), plan, folder)
     pa.default_memory_pool().release_unused()  # the batches read twice: give their memory back
+    if (need := partition_count(max(plan.events, default=0), cfg.run.memory_gb)) > 1:
+        why = "with --hydrate the run is one partition" if cfg.prs.hydrate else "repositories joined by links"
+        log.warning(
+            "a partition holds %d kept events, more than memory_gb=%s fits (~%dx); %s",
+            max(plan.events),
+            cfg.run.memory_gb,
+            need,
+            why,
+        )
     log.info(
         "corpus: %d kept PR/issue events in %d partitions (largest %d events) for memory_gb=%s",
         sum(plan.events),
@@ -221,13 +234,23 @@ def split_events(files: list[str], plan: PartitionPlan, folder: str) -> list[str
     if plan.count == 1:
         return [f"{files[0].rsplit('/', 1)[0]}/*.parquet" if files else None]
     writers: dict[int, tuple] = {}
+    pending: dict[int, list[pa.Table]] = {}
+
+    def flush() -> None:  # one row group per partition per flush: few row groups, few footers
+        for k, parts in pending.items():
+            if k not in writers:
+                fh = FileSystems.create(f"{folder}/p{k:05d}.parquet")
+                writers[k] = (fh, pq.ParquetWriter(fh, EVENTS, compression="zstd", write_statistics=False))
+            writers[k][1].write_table(pa.concat_tables(parts))
+        pending.clear()
+
     try:
         for batch in _batches(files):
             for k, part in plan.split(batch).items():
-                if k not in writers:
-                    fh = FileSystems.create(f"{folder}/p{k:05d}.parquet")
-                    writers[k] = (fh, pq.ParquetWriter(fh, EVENTS, compression="zstd"))
-                writers[k][1].write_table(part)
+                pending.setdefault(k, []).append(part)
+            if sum(t.nbytes for parts in pending.values() for t in parts) > SPLIT_BUFFER_BYTES:
+                flush()
+        flush()
     finally:
         for fh, writer in writers.values():
             writer.close()

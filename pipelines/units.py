@@ -5,12 +5,14 @@ instead of doing the work again, so its tables and funnel equal a clean run's; a
 has no marker and is done again. Keys are digests of everything the unit's output depends on (its
 input, the settings that shape it, the toolkit version), so a changed input or setting is a new unit.
 
-The outputs are pickles (Beam's own encoding of the same elements): `OUT/.work` is as trusted as the
-rest of OUT, which only this toolkit writes.
+The outputs are zstd-compressed pickles (Beam's own encoding of the same elements): `OUT/.work` is as
+trusted as the rest of OUT, which only this toolkit writes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -18,24 +20,37 @@ import pickle
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
+import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
 import swe_corpus
-from pipelines.common import inc, recording, write_text
+from pipelines.common import WORK_DIR, inc, recording, write_text
 
 log = logging.getLogger(__name__)
 
-WORK_DIR = ".work"
 UNITS = "units"  # metrics namespace: `<kind>:reused` and `<kind>:done` per unit kind
 OUTPUTS, MARKER = "outputs.pkl", "done.json"
 
 
+@functools.cache
+def code_version() -> str:
+    """A digest of the toolkit's source (library, pipelines, schemas): a unit made by other code, even
+    at the same version number, is not reused."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(swe_corpus.__version__.encode())
+    for package in ("swe_corpus", "pipelines", "schemas"):
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def unit_key(name: str, *parts) -> str:
-    """`name` (made safe for a path) + a digest of `parts` and the toolkit version."""
-    blob = json.dumps([swe_corpus.__version__, name, *parts], sort_keys=True, default=str)
+    """`name` (made safe for a path) + a digest of `parts` and the code that makes the unit."""
+    blob = json.dumps([code_version(), name, *parts], sort_keys=True, default=str)
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:80].lstrip(".")
     return f"{safe}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}"
 
@@ -54,12 +69,15 @@ class UnitStore:
         return f"{self.root}/{self.kind}/{key}/{name}"
 
     def finished(self, key: str) -> dict | None:
-        """The marker of a finished unit, None when the unit never finished."""
+        """The marker of a finished unit, None when the unit never finished or its outputs are not the
+        ones the marker counted (cut short by a crash of the machine, another attempt's)."""
         path = self._path(key, MARKER)
         if not FileSystems.exists(path):
             return None
         with FileSystems.open(path) as fh:
-            return json.loads(fh.read())
+            marker = json.loads(fh.read())
+        outputs = FileSystems.match([self._path(key, OUTPUTS)])[0].metadata_list
+        return marker if outputs and outputs[0].size_in_bytes == marker.get("bytes") else None
 
     def run(
         self, key: str, work: Callable[[], Iterable], complete: Callable[[Counter], bool] = lambda _: True
@@ -77,21 +95,27 @@ class UnitStore:
         counts: Counter = Counter()
         # a unique name until complete: two attempts at one unit (a retried bundle) never share a file
         tmp = self._path(key, f".{OUTPUTS}.{uuid.uuid4().hex}.tmp")
-        with FileSystems.create(tmp) as fh:
-            for item in recording(work(), counts):
-                tag, value = (item.tag, item.value) if isinstance(item, TaggedOutput) else (None, item)
-                pickle.dump((tag, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
-                yield item
-        FileSystems.rename([tmp], [self._path(key, OUTPUTS)])
+        try:
+            with FileSystems.create(tmp) as raw, pa.CompressedOutputStream(raw, "zstd") as fh:
+                for item in recording(work(), counts):
+                    tag, value = (item.tag, item.value) if isinstance(item, TaggedOutput) else (None, item)
+                    pickle.dump((tag, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    yield item
+            FileSystems.rename([tmp], [self._path(key, OUTPUTS)])
+        except BaseException:  # failed, or closed before its end (GeneratorExit): no marker, no leftovers
+            with contextlib.suppress(Exception):
+                FileSystems.delete([tmp])
+            raise
         if complete(counts):
-            marker = {"counters": [[ns, name, n] for (ns, name), n in sorted(counts.items())]}
+            size = FileSystems.match([self._path(key, OUTPUTS)])[0].metadata_list[0].size_in_bytes
+            marker = {"bytes": size, "counters": [[ns, name, n] for (ns, name), n in sorted(counts.items())]}
             write_text(self._path(key, MARKER), json.dumps(marker))  # whole or absent, even when killed
             Metrics.counter(UNITS, f"{self.kind}:done").inc()
 
     def _replay(self, key: str, marker: dict) -> Iterator:
         for namespace, name, n in marker["counters"]:
             inc(namespace, name, n)
-        with FileSystems.open(self._path(key, OUTPUTS)) as fh:
+        with FileSystems.open(self._path(key, OUTPUTS)) as raw, pa.CompressedInputStream(raw, "zstd") as fh:
             while True:
                 try:
                     tag, value = pickle.load(fh)

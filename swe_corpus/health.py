@@ -31,6 +31,17 @@ def hour_is_final(rejection_reasons: Iterable[str]) -> bool:
     return not RETRY_NEXT_RUN.intersection(rejection_reasons)
 
 
+# Per-PR extraction failures that may not happen again (a git call that timed out or failed, e.g. a lazy
+# blob fetch of a blobless mirror on a network blip; an interrupted worker; a defect caught whole).
+EXTRACT_RETRY_NEXT_RUN = frozenset({"git_timeout", "git_failed", "interrupted", "extract_error"})
+
+
+def repository_is_final(mirrored: bool, rejection_reasons: Iterable[str]) -> bool:
+    """Whether a repository's extraction is done for good (a resumed run reuses it): its mirror was
+    made and no PR failed for a reason that may not happen again."""
+    return mirrored and not EXTRACT_RETRY_NEXT_RUN.intersection(rejection_reasons)
+
+
 # Extraction's counters per repository: mirrored, or failed by reason (`repos_failed:<reason>`).
 REPOS_MIRRORED = "repos_mirrored"
 REPOS_FAILED = "repos_failed"

@@ -35,8 +35,9 @@ PLAN_COLUMNS = ("event_type", "repo_id", "repo_name", "is_pull_request", "title"
 BYTES_PER_EVENT = 8 << 10
 BASE_BYTES = 400 << 20
 # A text can only name another repository with an "owner/name#N" reference or a URL: the regular
-# expressions of the link finder run only on texts that pass this cheap vectorised test.
-_CROSS_REPO = r"[A-Za-z0-9-]/[A-Za-z0-9._-]+#[0-9]|://"
+# expressions of the link finder run only on texts that pass this cheap vectorised test. Loose on
+# purpose: the finder's own patterns accept letters and digits beyond ASCII (Python's `re`).
+_CROSS_REPO = r"/[^/\s]+#|://"
 
 Node = int | str  # a repository id, or "name:<lower-case name>" for rows without one
 
@@ -174,8 +175,12 @@ class PartitionPlan:
             return {0: table}
         (ids, id_parts), (names, name_parts) = self._lookup()
         by_id = pc.take(id_parts, pc.index_in(table["repo_id"], ids))
-        lower = pc.binary_join_element_wise("name:", pc.utf8_lower(table["repo_name"]), "")
-        by_name = pc.take(name_parts, pc.index_in(lower, names))
+        # rows without an id: their name node as the plan made it (Python's lower(), not Arrow's)
+        seen = pc.unique(table.filter(pc.is_null(table["repo_id"]))["repo_name"])
+        nodes = pa.array([_name_node(n) for n in seen.to_pylist()], pa.string())
+        by_name = pc.take(
+            name_parts, pc.index_in(pc.take(nodes, pc.index_in(table["repo_name"], seen)), names)
+        )
         partition = pc.if_else(pc.is_valid(table["repo_id"]), by_id, by_name)
         if partition.null_count:
             raise ValueError("events of a repository the plan has not seen")

@@ -110,3 +110,22 @@ def test_prepare_out_refuses_a_run_and_an_input_and_keeps_other_folders(tmp_path
         prepare_out(str(tmp_path) + "/", True, "prs", inputs=(str(tmp_path),))
     prepare_out(str(tmp_path), True, "prs")
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_prepare_out_continues_only_an_unfinished_corpus_run(tmp_path):
+    import pytest
+
+    from pipelines.common import prepare_out
+    from swe_corpus.errors import ConfigError
+
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "mine.parquet").write_bytes(b"not ours")  # tables, but no units: refused
+    with pytest.raises(ConfigError, match="already holds a run"):
+        prepare_out(str(tmp_path), False, resumable=True)
+    assert (tmp_path / "events" / "mine.parquet").exists()
+    (tmp_path / ".work" / "ingest").mkdir(parents=True)  # a corpus run that was killed: continued
+    prepare_out(str(tmp_path), False, resumable=True)
+    assert not list((tmp_path / "events").glob("*")) and (tmp_path / ".work").exists()
+    (tmp_path / "manifest.json").write_text("{}")  # finished: refused again
+    with pytest.raises(ConfigError, match="already holds a run"):
+        prepare_out(str(tmp_path), False, resumable=True)

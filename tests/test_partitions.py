@@ -120,3 +120,42 @@ def test_a_corpus_run_in_several_partitions_equals_a_run_in_one(world):
         assert rows(one, table) == rows(three, table), table
     assert one_manifest["funnel"] == three_manifest["funnel"]
     assert not (three / ".work" / "parts").exists()  # scratch removed; the resumable units stay
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "Fixes lib/core#5",
+        "fixes https://github.com/LIB/Core/issues/5",
+        "Fixes lib/core#\uff15",  # a full-width digit: Python's \d takes it
+        "Fixes lib/\u212aey#5",  # a Kelvin sign: re.I matches it to k
+    ],
+)
+def test_every_cross_repository_link_the_finder_accepts_reaches_the_graph(link):
+    target = "lib/key" if "\u212a" in link else "lib/core"
+    rows_ = [
+        pr_event(1, 0, "opened", repo="app/web", repo_id=1, body=link),
+        event("IssuesEvent", 5, 1, repo=target, repo_id=2, action="opened"),
+        *[pr_event(n, n, "opened", repo=f"other/r{n}", repo_id=100 + n, body="x") for n in range(6)],
+    ]
+    plan = plan_of(rows_, 4)
+    assert plan.of_node[1] == plan.of_node[2]
+
+
+def test_names_without_an_id_are_lower_cased_as_the_pr_stage_does():
+    rows_ = [
+        comment(4, 0, "hi", 11, on_pr=False, repo="ΑΣ/ΟΣ", repo_id=None),  # Arrow and Python differ on Σ
+        comment(4, 1, "hi", 12, on_pr=False, repo="ασ/οσ", repo_id=None),
+        *[pr_event(n, n, "opened", repo=f"other/r{n}", repo_id=100 + n) for n in range(6)],
+    ]
+    plan = plan_of(rows_, 3)
+    parts = plan.split(events_table(rows_))
+    where = {name: k for k, part in parts.items() for name in part["repo_name"].to_pylist()}
+    assert sum(part.num_rows for part in parts.values()) == len(rows_)
+    assert where["ΑΣ/ΟΣ"] == where["ασ/οσ"] or "ΑΣ/ΟΣ".lower() != "ασ/οσ"
+
+
+def test_hydrate_with_several_partitions_is_refused(world, capsys):
+    args = ["corpus", "--demo-dir", str(world / "world"), "--out", str(world / "hydrated")]
+    assert cli([*args, "--hydrate", "--partitions", "2"]) == 2
+    assert "--hydrate" in capsys.readouterr().err

@@ -80,3 +80,35 @@ def test_replayed_counters_equal_the_first_runs(tmp_path):
     assert results[0][0] == results[1][0] == {"demo:in": 6, "demo:kept": 4, "demo:rejected:x": 2}
     assert results[0][1] == {"kind:done": 2}
     assert results[1][1] == {"kind:reused": 2}
+
+
+def test_outputs_that_do_not_match_their_marker_are_done_again(tmp_path):
+    store, calls = UnitStore(str(tmp_path), "kind"), []
+    list(store.run("k", lambda: work(calls)))
+    outputs = tmp_path / "kind" / "k" / "outputs.pkl"
+    outputs.write_bytes(outputs.read_bytes()[:-3])  # cut short after its marker was written
+    assert store.finished("k") is None
+    assert len(list(store.run("k", lambda: work(calls)))) == 3 and calls == [1, 1]
+    assert not [p for p in (tmp_path / "kind" / "k").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_transient_extraction_failures_and_failed_hours_are_not_final():
+    from swe_corpus.health import hour_is_final, repository_is_final
+
+    assert repository_is_final(True, ["too_many_files", "empty_diff"])
+    assert not repository_is_final(True, ["git_timeout"])
+    assert not repository_is_final(True, ["extract_error"])
+    assert not repository_is_final(False, [])
+    assert hour_is_final(["not_json", "empty_hour"])
+    assert not hour_is_final(["download_failed"]) and not hour_is_final(["truncated_gzip"])
+
+
+def test_an_hour_file_replaced_in_place_is_another_unit(tmp_path):
+    from pipelines.ingest import ReadHourFn
+
+    hour = tmp_path / "2015-01-01-1.json.gz"
+    hour.write_bytes(b"one")
+    fn = ReadHourFn(str(tmp_path), str(tmp_path / "cache"), 10, {}, units_dir=str(tmp_path / "work"))
+    before = fn._identity("2015-01-01-1")
+    hour.write_bytes(b"other bytes")
+    assert before is not None and fn._identity("2015-01-01-1") != before
