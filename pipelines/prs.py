@@ -26,7 +26,6 @@ from dataclasses import dataclass
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.compute as pc
-from apache_beam.metrics import Metrics
 
 from pipelines.common import (
     FUNNEL,
@@ -147,7 +146,7 @@ class KeyEventsFn(beam.DoFn):
         keep = pc.and_(relevant, pc.is_valid(table["number"]))
         unattributed = pc.sum(relevant).as_py() - pc.sum(keep).as_py() if table.num_rows else 0
         if unattributed:  # e.g. Timeline-era comments without an issue url: no PR/issue to fold into
-            Metrics.counter(FUNNEL, f"{STAGE}:events_without_number").inc(unattributed)
+            count(STAGE, "events_without_number", unattributed)
         table = table.filter(keep).select(list(prs.ASSEMBLY_COLUMNS))
         groups: dict[tuple, list[dict]] = defaultdict(list)
         for row in table.to_pylist():
