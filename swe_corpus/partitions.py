@@ -30,10 +30,11 @@ from swe_corpus.pull_requests import PR_EVENT_TYPES
 
 # Columns the plan reads from the events table.
 PLAN_COLUMNS = ("event_type", "repo_id", "repo_name", "is_pull_request", "title", "body")
-# Memory of the PR and extraction stages per kept event on Beam's local runner (measured with
-# bench/scale.py: ~5-7 KB; rounded up), and what a run needs besides (interpreter, Beam, pyarrow).
-BYTES_PER_EVENT = 8 << 10
-BASE_BYTES = 400 << 20
+# Memory of a partition's pipeline per kept PR/issue event on Beam's local runner (bench/scale.py: peak
+# RSS grows ~10 KB per event of the largest partition; rounded up), and what a run needs besides
+# (interpreter, Beam, pyarrow, the plan: ~250 MB).
+BYTES_PER_EVENT = 12 << 10
+BASE_BYTES = 256 << 20
 # A text can only name another repository with an "owner/name#N" reference or a URL: the regular
 # expressions of the link finder run only on texts that pass this cheap vectorised test. Loose on
 # purpose: the finder's own patterns accept letters and digits beyond ASCII (Python's `re`).
