@@ -30,10 +30,13 @@ import sys
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # its git server, helpers.git_http
+
+from helpers.git_http import GitHTTPHandler  # noqa: E402
 
 from swe_corpus.git_mirror import GitMirror, MirrorConfig, safe_git_config, safe_git_env  # noqa: E402
 
@@ -42,60 +45,13 @@ from swe_corpus.git_mirror import GitMirror, MirrorConfig, safe_git_config, safe
 SERVER_CONFIG = {"uploadpack.allowFilter": "true", "uploadpack.allowAnySHA1InWant": "true"}
 
 
-class CountingGitHandler(BaseHTTPRequestHandler):
-    """`git http-backend` as CGI; counts response bytes and requests (class-level, reset per step)."""
+class CountingGitHandler(GitHTTPHandler):
+    """The tests' `git http-backend` server, with what GitHub's servers allow and the lazy/by-SHA
+    fetches need; it counts response bytes and requests (class-level, reset per step)."""
 
-    project_root = ""
+    server_config = SERVER_CONFIG
     sent = 0
     requests = 0
-    lock = threading.Lock()
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):  # noqa: N802 - http.server API
-        self.handle_git()
-
-    def do_POST(self):  # noqa: N802 - http.server API
-        self.handle_git()
-
-    def handle_git(self):
-        path, _, query = self.path.partition("?")
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        env = {
-            "PATH": os.environ["PATH"],
-            "GIT_PROJECT_ROOT": self.project_root,
-            "GIT_HTTP_EXPORT_ALL": "1",
-            "REQUEST_METHOD": self.command,
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
-            "CONTENT_LENGTH": str(len(body)),
-            "REMOTE_ADDR": "127.0.0.1",
-            "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
-            "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", ""),
-            "GIT_CONFIG_COUNT": str(len(SERVER_CONFIG)),
-        }
-        for i, (key, value) in enumerate(SERVER_CONFIG.items()):
-            env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"] = key, value
-        out = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True).stdout
-        head, _, payload = out.partition(b"\r\n\r\n")
-        status, headers = 200, []
-        for line in head.decode().split("\r\n"):
-            key, _, value = line.partition(":")
-            if key.lower() == "status":
-                status = int(value.split()[0])
-            elif key:
-                headers.append((key, value.strip()))
-        self.send_response(status)
-        for key, value in headers:
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-        with self.lock:
-            type(self).sent += len(payload)
-            type(self).requests += 1
 
 
 class Meter:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers.corpus import corpus_args
 from helpers.tables import comparable_rows as rows
 
 from swe_corpus import explore
@@ -24,20 +25,7 @@ TABLES = ("events", "issues", "pull_requests", "blobs", "rl_seed", "rejected")
 
 
 def run_corpus(world_dir: Path, cache: Path, out: Path, *extra: str) -> int:
-    return cli(
-        [
-            "corpus",
-            "--demo-dir",
-            str(world_dir),
-            "--out",
-            str(out),
-            "--git-cache-dir",
-            str(cache / "git"),
-            "--cache-dir",
-            str(cache / "gharchive"),
-            *extra,
-        ]
-    )
+    return cli(corpus_args(out, cache, "--demo-dir", str(world_dir), *extra))
 
 
 @pytest.fixture(scope="module")

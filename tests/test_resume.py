@@ -17,6 +17,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from helpers.corpus import corpus_args as shared_corpus_args
 from helpers.git_http import GitHTTPHandler
 from helpers.tables import comparable_rows as rows
 
@@ -56,22 +57,13 @@ def served(tmp_path_factory):
 
 def corpus_args(served, out: Path, cache: Path, *extra: str, hours: str | None = None) -> list[str]:
     """The corpus command on the served world (hours read from its files, clones over HTTP)."""
-    return [
-        "corpus",
+    source = [
         "--hours",
         hours or served["hours"],
         "--gharchive-url",
         (served["world_dir"] / "hours").as_uri(),
-        "--out",
-        str(out),
-        "--git-cache-dir",
-        str(cache / "git"),
-        "--cache-dir",
-        str(cache / "gharchive"),
-        "--git-url-template",
-        served["template"],
-        *extra,
     ]
+    return shared_corpus_args(out, cache, *source, "--git-url-template", served["template"], *extra)
 
 
 def finished_units(out: Path, kind: str) -> set[str]:
