@@ -13,6 +13,9 @@ The step labels are BuildCorpus's (`Corpus/Ingest/...`), so per-stage times add 
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -38,7 +41,7 @@ from swe_corpus.partitions import PLAN_COLUMNS, PartitionPlan, RepositoryGraph, 
 log = logging.getLogger(__name__)
 
 PLAN_BATCH_ROWS = 8_192  # events read at a time while planning and splitting (bodies are large)
-SPLIT_BUFFER_BYTES = 128 << 20  # events held while splitting, written out together
+SPLIT_BUFFER_BYTES = 32 << 20  # events held while splitting, written out together
 
 
 def is_local(beam_args: list[str]) -> bool:
@@ -111,6 +114,7 @@ def run_staged(cfg: corpus_config.CorpusConfig, hours: list[str], beam_args: lis
         pipeline = make_pipeline(beam_args)
         build(pipeline)
         staged.results.append(run_to_completion(pipeline))
+        give_back_memory()  # what this pipeline held, before the next one grows
 
     _clear(f"{work}/partitions", f"{work}/parts")  # scratch of an earlier, unfinished run
     run(lambda p: _ingest(p, cfg, hours, units))
@@ -143,7 +147,7 @@ def _partition(cfg, events: str, folder: str) -> tuple[list[str | None], dict]:
         partitions = 1
     plan = plan_partitions(_files(events), cfg.run.memory_gb, partitions)
     inputs = split_events(_files(events), plan, folder)
-    pa.default_memory_pool().release_unused()  # the batches read twice: give their memory back
+    give_back_memory()  # the batches read twice and the graph
     if (need := partition_count(max(plan.events, default=0), cfg.run.memory_gb)) > 1:
         why = "with --hydrate the run is one partition" if cfg.prs.hydrate else "repositories joined by links"
         log.warning(
@@ -258,10 +262,20 @@ def split_events(files: list[str], plan: PartitionPlan, folder: str) -> list[str
     return [f"{folder}/p{k:05d}.parquet" if k in writers else None for k in range(plan.count)]
 
 
+def give_back_memory() -> None:
+    """Return freed memory to the system between the pipelines of a staged run: Python's cycles, Arrow's
+    pool and glibc's heap keep it otherwise, and each partition would start higher than the last."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # glibc only
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _batches(files: list[str], columns: tuple[str, ...] | None = None):
     for path in files:
         with FileSystems.open(path) as fh:
-            for batch in pq.ParquetFile(fh).iter_batches(batch_size=PLAN_BATCH_ROWS, columns=columns):
+            reader = pq.ParquetFile(fh, pre_buffer=False, buffer_size=1 << 20)  # column chunks streamed
+            for batch in reader.iter_batches(batch_size=PLAN_BATCH_ROWS, columns=columns, use_threads=False):
                 table = pa.Table.from_batches([batch])
                 yield table if columns else table.cast(EVENTS)
 
