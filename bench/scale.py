@@ -8,7 +8,10 @@ For each size, one run of the real CLI in a fresh process prints, side by side: 
 peak RSS of the run, Beam's execution seconds per stage (manifest `stage_seconds`), and DuckDB's time
 for reading the same hours and grouping the events per PR (one thread): the named baseline.
 
-    python bench/scale.py [--copies 1,4,16] [--hour PATH]
+    python bench/scale.py [--copies 1,4,16] [--hour PATH] [--memory-gb G]
+
+The run is staged on this machine (ingest, a plan of partitions within `[run] memory_gb`, then prs and
+extract one partition at a time): the `parts` column is the number of partitions it used.
 
 The issue-13 targets are: peak RSS at 64 copies within 1.5x of 4 copies, and one 2024 day (816
 copies) finishing on this 2-core machine. A run whose every repository is rejected exits 1 by design
