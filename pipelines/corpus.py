@@ -22,12 +22,9 @@ from collections import Counter
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from pipelines import curate as curate_stage
 from pipelines import extract as extract_stage
-from pipelines import prs as prs_stage
 from pipelines.common import (
     FUNNEL,
-    WriteTable,
     counters,
     end_run,
     make_pipeline,
@@ -36,10 +33,15 @@ from pipelines.common import (
     unknown_beam_args,
     write_text,
 )
-from pipelines.ingest import IngestEvents, ingest_options
-from pipelines.staged import is_local, run_staged
+from pipelines.staged import (
+    curate_step,
+    ingest_step,
+    is_local,
+    prs_and_extract_steps,
+    run_staged,
+    write_tables,
+)
 from pipelines.units import UNITS, UnitStore, work_dir
-from schemas import TABLES
 from swe_corpus import config as corpus_config
 from swe_corpus import stages
 from swe_corpus.demo import use_demo_world
@@ -61,18 +63,9 @@ class BuildCorpus(beam.PTransform):
 
     def expand(self, hours):
         cfg = self.cfg
-        units = work_dir(cfg.run.out) if cfg.run.resume else None
-        ingested = hours | "Ingest" >> IngestEvents(**ingest_options(cfg.ingest), units_dir=units)
-        assembled = ingested["events"] | "PullRequests" >> prs_stage.AssemblePullRequests(
-            prs_stage.config_from_corpus(cfg.prs)
-        )
-        extracted = assembled["pull_requests"] | "Extract" >> extract_stage.ExtractCode(
-            extract_stage.config_from_corpus(cfg.extract), units_dir=units
-        )
-        curated = {
-            "pull_requests": extracted["pull_requests"],
-            "blobs": extracted["blobs"],
-        } | "Curate" >> curate_stage.Curate(curate_stage.config_from_corpus(cfg.curate))
+        ingested = ingest_step(hours, cfg)
+        assembled, extracted = prs_and_extract_steps(ingested["events"], cfg)
+        curated = curate_step(extracted["pull_requests"], extracted["blobs"], cfg)
         rejected = (
             ingested["rejected"],
             assembled["rejected"],
@@ -150,13 +143,6 @@ def continuing(out: str) -> str | None:
         return None
     units = {kind: UnitStore(work_dir(out), kind).count_finished() for kind in ("ingest", "extract")}
     return f"continuing the unfinished run in {out}: {units['ingest']} hours and {units['extract']} repositories done"
-
-
-def write_tables(tables: dict, out: str, num_shards: int) -> None:
-    for name, schema in TABLES.items():
-        tables[name] | f"Write_{name}" >> WriteTable(
-            out, name, schema, batched=(name == "events"), num_shards=num_shards
-        )
 
 
 # ------------------------------------------------------------------ reporting

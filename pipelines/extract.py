@@ -168,6 +168,13 @@ class AnyValue(beam.CombineFn):
         return accumulator
 
 
+class OneBlobPerSha(beam.PTransform):
+    """(blob_sha, blob row) pairs -> one row per sha (forks and PRs share files)."""
+
+    def expand(self, keyed):
+        return keyed | "OnePerSha" >> beam.CombinePerKey(AnyValue()) | "Rows" >> beam.Values()
+
+
 class ExtractCode(beam.PTransform):
     """PCollection[PULL_REQUESTS row] -> {"pull_requests", "blobs", "rejected"} (see module doc)."""
 
@@ -193,7 +200,7 @@ class ExtractCode(beam.PTransform):
                 "blobs", REJECTED_TAG, main="pull_requests"
             )
         )
-        blobs = results.blobs | "OnePerSha" >> beam.CombinePerKey(AnyValue()) | "Rows" >> beam.Values()
+        blobs = results.blobs | "OneBlobPerSha" >> OneBlobPerSha()
         return {"pull_requests": results.pull_requests, "blobs": blobs, "rejected": results[REJECTED_TAG]}
 
 

@@ -410,7 +410,7 @@ def build(pipeline: beam.Pipeline, args: argparse.Namespace) -> dict:
     events = pipeline | "ReadEvents" >> beam.io.ReadFromParquetBatched(events_glob(args.events))
     out = (
         events
-        | "Cast" >> beam.Map(_cast_events)
+        | "Cast" >> beam.Map(cast_events)
         | "AssemblePRs" >> AssemblePullRequests(config_from_args(args))
     )
     out["pull_requests"] | "WritePRs" >> WriteTable(args.out, "pull_requests", PULL_REQUESTS)
@@ -419,7 +419,7 @@ def build(pipeline: beam.Pipeline, args: argparse.Namespace) -> dict:
     return out
 
 
-def _cast_events(table: pa.Table) -> pa.Table:
+def cast_events(table: pa.Table) -> pa.Table:
     """Parquet row groups may come back with a slightly different schema (e.g. dictionary strings)."""
     return table.select(EVENTS.names).cast(EVENTS) if table.schema != EVENTS else table
 

@@ -58,56 +58,71 @@ class StagedRun:
     partitions: dict = field(default_factory=dict)
 
 
-class _Ingest(beam.PTransform):
-    def __init__(self, cfg: corpus_config.CorpusConfig, units: str | None):
+def units_dir(cfg: corpus_config.CorpusConfig) -> str | None:
+    """OUT/.work when the run keeps resumable units, else None."""
+    return work_dir(cfg.run.out) if cfg.run.resume else None
+
+
+# The corpus's steps, applied inside a composite labelled "Corpus" (so step labels and per-stage times
+# are the same whether the corpus is one pipeline, BuildCorpus, or staged here).
+def ingest_step(hours, cfg: corpus_config.CorpusConfig) -> dict:
+    return hours | "Ingest" >> IngestEvents(**ingest_options(cfg.ingest), units_dir=units_dir(cfg))
+
+
+def prs_and_extract_steps(events, cfg: corpus_config.CorpusConfig) -> tuple[dict, dict]:
+    assembled = events | "PullRequests" >> prs_stage.AssemblePullRequests(
+        prs_stage.config_from_corpus(cfg.prs)
+    )
+    extracted = assembled["pull_requests"] | "Extract" >> extract_stage.ExtractCode(
+        extract_stage.config_from_corpus(cfg.extract), units_dir=units_dir(cfg)
+    )
+    return assembled, extracted
+
+
+def curate_step(prs, blobs, cfg: corpus_config.CorpusConfig) -> dict:
+    curate = curate_stage.Curate(curate_stage.config_from_corpus(cfg.curate))
+    return {"pull_requests": prs, "blobs": blobs} | "Curate" >> curate
+
+
+class _Steps(beam.PTransform):
+    """Some of the corpus's steps as one composite (labelled "Corpus" by the caller)."""
+
+    def __init__(self, steps: Callable):
         super().__init__()
-        self.cfg, self.units = cfg, units
+        self.steps = steps
 
-    def expand(self, hours):
-        return hours | "Ingest" >> IngestEvents(**ingest_options(self.cfg.ingest), units_dir=self.units)
+    def expand(self, pcoll):
+        return self.steps(pcoll)
 
 
-class _Partition(beam.PTransform):
+def _partition_steps(cfg: corpus_config.CorpusConfig, curate: bool) -> Callable:
     """One partition's events -> issues, extracted PRs, blobs, rejected (the prs and extract stages);
     with `curate`, the curated tables too (a run of one partition hands its rows over in memory)."""
 
-    def __init__(self, cfg: corpus_config.CorpusConfig, units: str | None, curate: bool = False):
-        super().__init__()
-        self.cfg, self.units, self.curate = cfg, units, curate
-
-    def expand(self, events):
-        cfg = self.cfg
-        assembled = events | "PullRequests" >> prs_stage.AssemblePullRequests(
-            prs_stage.config_from_corpus(cfg.prs)
-        )
-        extracted = assembled["pull_requests"] | "Extract" >> extract_stage.ExtractCode(
-            extract_stage.config_from_corpus(cfg.extract), units_dir=self.units
-        )
+    def steps(events) -> dict:
+        assembled, extracted = prs_and_extract_steps(events, cfg)
         rejected = [assembled["rejected"], extracted["rejected"]]
         tables = {**extracted, "issues": assembled["issues"]}
-        if self.curate:
-            curated = {
-                "pull_requests": extracted["pull_requests"],
-                "blobs": extracted["blobs"],
-            } | "Curate" >> curate_stage.Curate(curate_stage.config_from_corpus(cfg.curate))
+        if curate:
+            curated = curate_step(extracted["pull_requests"], extracted["blobs"], cfg)
             rejected.append(curated["rejected"])
             tables.update(pull_requests=curated["pull_requests"], rl_seed=curated["rl_seed"])
         return {**tables, "rejected": tuple(rejected) | "Rejected" >> beam.Flatten()}
 
+    return steps
 
-class _Curate(beam.PTransform):
-    def __init__(self, cfg: corpus_config.CorpusConfig):
-        super().__init__()
-        self.cfg = cfg
 
-    def expand(self, inputs):
-        return inputs | "Curate" >> curate_stage.Curate(curate_stage.config_from_corpus(self.cfg.curate))
+def write_tables(tables: dict, out: str, num_shards: int, stem: str = "part") -> None:
+    """Each of `tables` (PCollections by table name) as OUT/<table>/<stem>-*.parquet, its schema's."""
+    for name, pcoll in tables.items():
+        pcoll | f"Write_{name}" >> WriteTable(
+            out, name, TABLES[name], batched=(name == "events"), num_shards=num_shards, name=stem
+        )
 
 
 def run_staged(cfg: corpus_config.CorpusConfig, hours: list[str], beam_args: list[str]) -> StagedRun:
     out = cfg.run.out.rstrip("/")
     work = work_dir(out)
-    units = work if cfg.run.resume else None
     staged = StagedRun()
 
     def run(build: Callable[[beam.Pipeline], None]) -> None:
@@ -117,25 +132,22 @@ def run_staged(cfg: corpus_config.CorpusConfig, hours: list[str], beam_args: lis
         give_back_memory()  # what this pipeline held, before the next one grows
 
     _clear(f"{work}/partitions", f"{work}/parts")  # scratch of an earlier, unfinished run
-    run(lambda p: _ingest(p, cfg, hours, units))
+    run(lambda p: _ingest(p, cfg, hours))
     inputs, staged.partitions = _partition(cfg, f"{out}/events/*.parquet", f"{work}/partitions")
     if len(inputs) == 1:
-        run(lambda p: _whole(p, cfg, inputs[0], units))
+        run(lambda p: _whole(p, cfg, inputs[0]))
     else:
         for k, pattern in enumerate(inputs):
-            run(lambda p, k=k, pattern=pattern: _one_partition(p, cfg, pattern, k, units))
+            run(lambda p, k=k, pattern=pattern: _one_partition(p, cfg, pattern, k))
         run(lambda p: _curate(p, cfg))
     _clear(f"{work}/partitions", f"{work}/parts")
     return staged
 
 
-def _ingest(p: beam.Pipeline, cfg, hours: list[str], units: str | None) -> None:
-    out, shards = cfg.run.out, cfg.run.num_shards
-    tables = p | "Hours" >> beam.Create(hours, reshuffle=False) | "Corpus" >> _Ingest(cfg, units)
-    tables["events"] | "Write_events" >> WriteTable(out, "events", EVENTS, batched=True, num_shards=shards)
-    tables["rejected"] | "Write_rejected" >> WriteTable(
-        out, "rejected", TABLES["rejected"], num_shards=shards, name="ingest"
-    )
+def _ingest(p: beam.Pipeline, cfg, hours: list[str]) -> None:
+    hours = p | "Hours" >> beam.Create(hours, reshuffle=False)  # IngestEvents spreads them
+    tables = hours | "Corpus" >> _Steps(lambda h: ingest_step(h, cfg))
+    write_tables(tables, cfg.run.out, cfg.run.num_shards, stem="ingest")
 
 
 def _partition(cfg, events: str, folder: str) -> tuple[list[str | None], dict]:
@@ -176,23 +188,24 @@ def _partition(cfg, events: str, folder: str) -> tuple[list[str | None], dict]:
 def _read_events(p: beam.Pipeline, pattern: str | None):
     if pattern is None:
         return p | "NoEvents" >> beam.Create([])
-    return p | "ReadEvents" >> beam.io.ReadFromParquetBatched(pattern) | "Cast" >> beam.Map(_cast)
+    return (
+        p
+        | "ReadEvents" >> beam.io.ReadFromParquetBatched(pattern)
+        | "Cast" >> beam.Map(prs_stage.cast_events)
+    )
 
 
-def _whole(p: beam.Pipeline, cfg, pattern: str | None, units: str | None) -> None:
+def _whole(p: beam.Pipeline, cfg, pattern: str | None) -> None:
     """The one partition of a small input: prs, extract and curate in one pipeline."""
-    tables = _read_events(p, pattern) | "Corpus" >> _Partition(cfg, units, curate=True)
-    for table in ("issues", "pull_requests", "blobs", "rl_seed", "rejected"):
-        tables[table] | f"Write_{table}" >> WriteTable(
-            cfg.run.out, table, TABLES[table], num_shards=cfg.run.num_shards
-        )
+    tables = _read_events(p, pattern) | "Corpus" >> _Steps(_partition_steps(cfg, curate=True))
+    write_tables(tables, cfg.run.out, cfg.run.num_shards)
 
 
-def _one_partition(p: beam.Pipeline, cfg, pattern: str | None, k: int, units: str | None) -> None:
+def _one_partition(p: beam.Pipeline, cfg, pattern: str | None, k: int) -> None:
     """Partition k: its issues and rejections into OUT, its PRs and blobs into scratch for curate."""
     out, name = cfg.run.out, f"p{k:05d}"
     parts = f"{work_dir(out)}/parts/{name}"
-    tables = _read_events(p, pattern) | "Corpus" >> _Partition(cfg, units)
+    tables = _read_events(p, pattern) | "Corpus" >> _Steps(_partition_steps(cfg, curate=False))
     for table, schema, where in (
         ("issues", TABLES["issues"], out),
         ("rejected", TABLES["rejected"], out),
@@ -212,15 +225,10 @@ def _curate(p: beam.Pipeline, cfg) -> None:
         p
         | "ReadBlobs" >> beam.io.ReadFromParquet(f"{parts}/*/blobs/*.parquet")
         | "KeyBySha" >> beam.Map(lambda row: (row["blob_sha"], row))
-        | "OnePerSha" >> beam.CombinePerKey(extract_stage.AnyValue())
-        | "Rows" >> beam.Values()
+        | "OneBlobPerSha" >> extract_stage.OneBlobPerSha()
     )
-    tables = {"pull_requests": prs, "blobs": blobs} | "Corpus" >> _Curate(cfg)
-    tables["blobs"] = blobs
-    for table in ("pull_requests", "rl_seed", "rejected", "blobs"):
-        tables[table] | f"Write_{table}" >> WriteTable(
-            cfg.run.out, table, TABLES[table], num_shards=cfg.run.num_shards, name="curate"
-        )
+    tables = prs | "Corpus" >> _Steps(lambda prs: curate_step(prs, blobs, cfg))
+    write_tables({**tables, "blobs": blobs}, cfg.run.out, cfg.run.num_shards, stem="curate")
 
 
 def plan_partitions(files: list[str], memory_gb: float, partitions: int = 0) -> PartitionPlan:
@@ -278,10 +286,6 @@ def _batches(files: list[str], columns: tuple[str, ...] | None = None):
             for batch in reader.iter_batches(batch_size=PLAN_BATCH_ROWS, columns=columns, use_threads=False):
                 table = pa.Table.from_batches([batch])
                 yield table if columns else table.cast(EVENTS)
-
-
-def _cast(table: pa.Table) -> pa.Table:
-    return table.select(EVENTS.names).cast(EVENTS) if table.schema != EVENTS else table
 
 
 def _files(pattern: str) -> list[str]:

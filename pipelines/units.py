@@ -3,7 +3,7 @@ streams its outputs to `OUT/.work/<kind>/<key>/outputs.pkl` while it runs and wr
 counters) last. A rerun that meets a unit with its marker replays the stored outputs and counters
 instead of doing the work again, so its tables and funnel equal a clean run's; a unit killed mid-way
 has no marker and is done again. Keys are digests of everything the unit's output depends on (its
-input, the settings that shape it, the toolkit version), so a changed input or setting is a new unit.
+input, the settings that shape it, the code that makes it), so a changed input or setting is a new unit.
 
 The outputs are zstd-compressed pickles (Beam's own encoding of the same elements): `OUT/.work` is as
 trusted as the rest of OUT, which only this toolkit writes.
@@ -15,7 +15,6 @@ import contextlib
 import functools
 import hashlib
 import json
-import logging
 import pickle
 import uuid
 from collections import Counter
@@ -29,8 +28,6 @@ from apache_beam.pvalue import TaggedOutput
 
 import swe_corpus
 from pipelines.common import WORK_DIR, inc, recording, write_text
-
-log = logging.getLogger(__name__)
 
 UNITS = "units"  # metrics namespace: `<kind>:reused` and `<kind>:done` per unit kind
 OUTPUTS, MARKER = "outputs.pkl", "done.json"
