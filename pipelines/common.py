@@ -183,20 +183,28 @@ class WriteTable(beam.PTransform):
         )
 
 
-def write_text(path: str, text: str) -> None:
-    """A small text file (manifest, dataset card, report) at any Beam FileSystems path, written to a
-    hidden temporary name and renamed into place: a crash or a full disk never leaves an empty or
-    half file under the final name (`stats` takes a manifest.json as proof that the run finished)."""
+@contextlib.contextmanager
+def atomic_create(path: str) -> Iterator:
+    """A file at any Beam FileSystems path, written to a hidden temporary name and renamed into place
+    when the block ends without error (deleted otherwise): a crash, a full disk or a generator closed
+    half-way never leaves a half file under the final name."""
     folder, name = path.rsplit("/", 1) if "/" in path else (".", path)
-    tmp = f"{folder}/.{name}.{uuid.uuid4().hex}.tmp"
+    tmp = f"{folder}/.{name}.{uuid.uuid4().hex}.tmp"  # unique: two attempts never share a file
     try:
         with FileSystems.create(tmp) as fh:
-            fh.write(text.encode())
+            yield fh
         FileSystems.rename([tmp], [path])  # os.rename locally (replaces atomically); copy+delete on GCS
     except BaseException:
         with contextlib.suppress(Exception):
             FileSystems.delete([tmp])
         raise
+
+
+def write_text(path: str, text: str) -> None:
+    """A small text file (manifest, dataset card, report), written whole or not at all (`stats` takes
+    a manifest.json as proof that the run finished)."""
+    with atomic_create(path) as fh:
+        fh.write(text.encode())
 
 
 def counters(result, namespace: str | None = None) -> dict[str, int]:
@@ -247,6 +255,10 @@ WORK_DIR = ".work"  # a resumable run's units of work (pipelines.units), inside 
 RUN_FILES = ("manifest.json", "README.md", "report.html")
 
 
+def work_dir(out: str) -> str:
+    return f"{out.rstrip('/')}/{WORK_DIR}"
+
+
 def prepare_out(
     out: str,
     overwrite: bool,
@@ -269,7 +281,7 @@ def prepare_out(
     finished = [f for f in RUN_FILES[:1] if FileSystems.exists(f"{out}/{f}")]
     existing = tables + finished
     # an unfinished corpus run left its units: OUT/.work (tables alone may be anybody's)
-    unfinished = resumable and not finished and FileSystems.exists(f"{out}/{WORK_DIR}")
+    unfinished = resumable and not finished and FileSystems.exists(work_dir(out))
     if existing and not unfinished and not overwrite:
         make = " (make corpus OVERWRITE=1)" if command == "corpus" else ""
         raise ConfigError(

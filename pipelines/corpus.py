@@ -31,6 +31,7 @@ from pipelines.common import (
     prepare_out,
     run_to_completion,
     unknown_beam_args,
+    work_dir,
     write_text,
 )
 from pipelines.staged import (
@@ -41,7 +42,7 @@ from pipelines.staged import (
     run_staged,
     write_tables,
 )
-from pipelines.units import UNITS, UnitStore, work_dir
+from pipelines.units import UNITS, UnitStore
 from swe_corpus import config as corpus_config
 from swe_corpus import stages
 from swe_corpus.demo import use_demo_world

@@ -34,14 +34,15 @@ from pipelines.common import (
     stage_config,
     table_glob,
 )
-from pipelines.units import UnitStore, unit_key
+from pipelines.units import UnitStore, rejected_reasons, unit_key
 from swe_corpus.config import add_config_arguments, resolve_config, section_options
 from swe_corpus.extract import (
     DETAIL,
+    EXTRACT_ERROR,
     ExtractConfig,
     ExtractLimits,
+    defect,
     extract_repo,
-    reject,
 )
 from swe_corpus.git_mirror import GitMirror, MirrorConfig
 from swe_corpus.health import REPOS_FAILED, REPOS_MIRRORED, InputHealth, repository_is_final
@@ -65,13 +66,8 @@ def extraction_settings(config: ExtractConfig) -> dict:
 
 def repository_unit_is_final(counts) -> bool:
     """Whether a repository's recorded counters make its unit final (`health.repository_is_final`)."""
-    prefix = f"{STAGE}:rejected:"
-    reasons = [
-        name.removeprefix(prefix)
-        for (ns, name), n in counts.items()
-        if ns == FUNNEL and n and name.startswith(prefix)
-    ]
-    return repository_is_final(bool(counts[(DETAIL, REPOS_MIRRORED)]), reasons)
+    mirrored = bool(counts[(DETAIL, REPOS_MIRRORED)])
+    return repository_is_final(mirrored, rejected_reasons(counts, FUNNEL, STAGE))
 
 
 class ExtractRepositoryFn(beam.DoFn):
@@ -120,12 +116,12 @@ class ExtractRepositoryFn(beam.DoFn):
             log.exception("extraction of %s failed", repo)
             for p in prs:
                 if p.get("instance_id") not in done:
-                    yield from self.route("rejected", reject(p, "extract_error", f"{type(e).__name__}: {e}"))
+                    yield from self.route("rejected", defect(p, e))
         finally:
             # ensure() handed out a complete mirror, or the repository failed (its PRs carry the reason)
             cache = self.mirror.cache if self.mirror is not None else None
             mirrored = cache is not None and cache.admitted is not None
-            name = REPOS_MIRRORED if mirrored else f"{REPOS_FAILED}:{first_reason or 'extract_error'}"
+            name = REPOS_MIRRORED if mirrored else f"{REPOS_FAILED}:{first_reason or EXTRACT_ERROR}"
             inc(DETAIL, name)
             if cache is not None:
                 cache.release()  # the clone cache may evict this mirror from now on

@@ -39,7 +39,7 @@ from pipelines.common import (
     run_to_completion,
     stage_config,
 )
-from pipelines.units import UnitStore, unit_key
+from pipelines.units import UnitStore, rejected_reasons, unit_key
 from schemas.tables import EVENTS, REJECTED
 from swe_corpus.config import add_config_arguments, resolve_config, section_options
 from swe_corpus.errors import ConfigError
@@ -95,10 +95,7 @@ def report_parse_stats(stats: ParseStats) -> None:
 
 def hour_unit_is_final(counts) -> bool:
     """Whether an hour's recorded counters make its unit final (`health.hour_is_final`)."""
-    prefix = f"{STAGE}:rejected:"
-    return hour_is_final(
-        name.removeprefix(prefix) for (ns, name) in counts if ns == FUNNEL and name.startswith(prefix)
-    )
+    return hour_is_final(rejected_reasons(counts, FUNNEL, STAGE))
 
 
 class ReadHourFn(beam.DoFn):

@@ -61,7 +61,6 @@ from swe_corpus.rejects import instance_id
 log = logging.getLogger(__name__)
 STAGE, LINK_STAGE, HYDRATE_STAGE, ISSUE_STAGE = stages.PRS, stages.LINK, stages.HYDRATE, stages.ISSUES
 ISSUES_TAG, REGROUP_TAG, HYDRATE_TAG = "issues", "regroup", "hydrate"
-_KEY_COLUMNS = ("event_type", "is_pull_request", "repo_id", "repo_name", "number")
 
 
 @dataclass
@@ -437,6 +436,5 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
     prepare_out(args.out, cfg.run.overwrite, STAGE, inputs=(args.events,))
     funnel, seconds = run_pipeline(args, extra_args)
     inputs = {"events": {"glob": events_glob(args.events), "files": len(files)}, "beam_args": extra_args}
-    stages = (STAGE, HYDRATE_STAGE, LINK_STAGE, ISSUE_STAGE)
-    manifest = build_manifest(stage_config(cfg, "prs"), inputs, funnel, stages)
+    manifest = build_manifest(stage_config(cfg, "prs"), inputs, funnel, stages.PRS_STAGES)
     return end_run(STAGE, args.out, manifest, seconds)

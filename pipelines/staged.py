@@ -30,9 +30,8 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from pipelines import curate as curate_stage
 from pipelines import extract as extract_stage
 from pipelines import prs as prs_stage
-from pipelines.common import WriteTable, make_pipeline, run_to_completion
+from pipelines.common import WriteTable, make_pipeline, run_to_completion, work_dir
 from pipelines.ingest import IngestEvents, ingest_options
-from pipelines.units import work_dir
 from schemas import TABLES
 from schemas.tables import BLOBS, EVENTS, PULL_REQUESTS_EXTRACTED
 from swe_corpus import config as corpus_config

@@ -11,12 +11,10 @@ trusted as the rest of OUT, which only this toolkit writes.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
 import pickle
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -27,7 +25,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
 import swe_corpus
-from pipelines.common import WORK_DIR, inc, recording, write_text
+from pipelines.common import atomic_create, inc, recording, write_text
 
 UNITS = "units"  # metrics namespace: `<kind>:reused` and `<kind>:done` per unit kind
 OUTPUTS, MARKER = "outputs.pkl", "done.json"
@@ -52,8 +50,10 @@ def unit_key(name: str, *parts) -> str:
     return f"{safe}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}"
 
 
-def work_dir(out: str) -> str:
-    return f"{out.rstrip('/')}/{WORK_DIR}"
+def rejected_reasons(counts: Counter, funnel: str, stage: str) -> list[str]:
+    """The reasons of the `<stage>:rejected:<reason>` funnel counters a unit recorded."""
+    prefix = f"{stage}:rejected:"
+    return [name.removeprefix(prefix) for ns, name in counts if ns == funnel and name.startswith(prefix)]
 
 
 class UnitStore:
@@ -90,19 +90,12 @@ class UnitStore:
             yield from self._replay(key, marker)
             return
         counts: Counter = Counter()
-        # a unique name until complete: two attempts at one unit (a retried bundle) never share a file
-        tmp = self._path(key, f".{OUTPUTS}.{uuid.uuid4().hex}.tmp")
-        try:
-            with FileSystems.create(tmp) as raw, pa.CompressedOutputStream(raw, "zstd") as fh:
-                for item in recording(work(), counts):
-                    tag, value = (item.tag, item.value) if isinstance(item, TaggedOutput) else (None, item)
-                    pickle.dump((tag, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
-                    yield item
-            FileSystems.rename([tmp], [self._path(key, OUTPUTS)])
-        except BaseException:  # failed, or closed before its end (GeneratorExit): no marker, no leftovers
-            with contextlib.suppress(Exception):
-                FileSystems.delete([tmp])
-            raise
+        # failed, or closed before its end (GeneratorExit): no outputs file, no marker
+        with atomic_create(self._path(key, OUTPUTS)) as raw, pa.CompressedOutputStream(raw, "zstd") as fh:
+            for item in recording(work(), counts):
+                tag, value = (item.tag, item.value) if isinstance(item, TaggedOutput) else (None, item)
+                pickle.dump((tag, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                yield item
         if complete(counts):
             size = FileSystems.match([self._path(key, OUTPUTS)])[0].metadata_list[0].size_in_bytes
             marker = {"bytes": size, "counters": [[ns, name, n] for (ns, name), n in sorted(counts.items())]}

@@ -24,7 +24,7 @@ import duckdb
 
 from swe_corpus.manifest import (
     FunnelRow,
-    funnel_from_manifest,  # noqa: F401 - also read from here
+    funnel_from_manifest,
     render_funnel,
     stage_order,
 )

@@ -422,7 +422,7 @@ def extract_repo(repo_name: str, prs: list[dict], config: ExtractConfig, mirror:
                 continue
             except Exception as e:  # a defect on one PR must not lose the others: record and go on
                 log.exception("extraction of %s failed", pr.get("instance_id"))
-                yield "rejected", reject(pr, "extract_error", f"{type(e).__name__}: {e}")
+                yield "rejected", defect(pr, e)
                 continue
             for name, n in ext.counts.items():
                 yield "count", (name, n)
@@ -447,6 +447,14 @@ def root_commits(repo: GitRepo) -> list[str]:
         return sorted(set(repo.run("rev-list", "--max-parents=0", "--all").decode().split()))
     except GitError:
         return []
+
+
+EXTRACT_ERROR = "extract_error"  # a defect of ours, caught so that the other PRs go on
+
+
+def defect(pr: dict, exc: Exception) -> Rejection:
+    """The Rejection of a PR whose extraction raised an unexpected exception."""
+    return reject(pr, EXTRACT_ERROR, f"{type(exc).__name__}: {exc}")
 
 
 def reject(pr: dict, reason: str, detail: str) -> Rejection:

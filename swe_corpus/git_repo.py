@@ -240,12 +240,12 @@ class GitRepo:
                 stderr=self._difftree_err,
             )
         proc = self._difftree
-        header, mark = f"{head}\0".encode(), f"{head}\0".encode()
+        mark = header = f"{head}\0".encode()
         _send(proc, f"{head} {base}\n{head} {head}\n", self._end_difftree, "git diff-tree")
         buf = bytearray()
         fd = proc.stdout.fileno()
         deadline = time.monotonic() + self.timeout_s
-        while not (buf.endswith(b"\n" + mark) or bytes(buf) == header + mark):
+        while not (buf.endswith(b"\n" + mark) or buf == header + mark):  # no copy of the buffer per chunk
             left = deadline - time.monotonic()
             ready = select.select([fd], [], [], max(left, 0))[0] if left > 0 else []
             chunk = os.read(fd, 1 << 20) if ready else b""

@@ -1,5 +1,6 @@
 """Whether a run had usable input: a run with none (every hour missing or failed, every repository
-failing to clone) fails loudly, a partial one warns with counts (`swe-corpus corpus`)."""
+failing to clone) fails loudly, a partial one warns with counts (`corpus`, `ingest`, `extract`); and
+which failures a resumed run tries again."""
 
 from __future__ import annotations
 
