@@ -3,7 +3,7 @@
 The events of the real 2015 hour are parsed once (`swe_corpus.events`), copied N times under distinct
 repository names/ids and event ids (so every copy's PRs are distinct), and written as Parquet. Then,
 each in a fresh subprocess (peak RSS is its own):
-- `core`: the pure fold (`swe_corpus.pull_requests`, no Beam): group rows by PR key, assemble, link;
+- `core`: the library's columnar fold alone (`swe_corpus.pr_fold`, no Beam): PRs and issues, links;
 - `duckdb`: baseline, a DuckDB GROUP BY (repo, number) computing a per-PR aggregate (latest title/body,
   merged flag, shas, comment list) with one thread: what a SQL user would write first;
 - `stage`: the whole Beam stage (`pipelines.prs`, in-process FnApiRunner) reading and writing Parquet.
@@ -54,26 +54,16 @@ def make_events(hour: Path, copies: int, out: Path) -> int:
 
 
 def work_core(events: Path, _out: Path) -> int:
-    from collections import defaultdict
-
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from swe_corpus import pull_requests as prs
+    from swe_corpus import pr_fold
 
-    groups: dict = defaultdict(list)
-    for path in sorted((events / "events").glob("*.parquet")):
-        for row in pq.read_table(path).to_pylist():
-            key = prs.item_key(row)
-            if key is not None:
-                groups[key].append(row)
-    n = 0
-    for key, rows in groups.items():
-        if key[0] == "pr":
-            prs.assemble_pull_request(rows)
-            n += 1
-        else:
-            prs.assemble_issue(rows)
-    return n
+    tables = [
+        pr_fold.relevant_events(pq.read_table(path))[0]
+        for path in sorted((events / "events").glob("*.parquet"))
+    ]
+    return pr_fold.fold(pa.concat_tables(tables)).pull_requests.num_rows
 
 
 def work_duckdb(events: Path, _out: Path) -> int:

@@ -19,11 +19,13 @@ import logging
 import os
 import threading
 import time
+import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import apache_beam as beam
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -36,14 +38,17 @@ from pipelines.common import (
     end_run,
     input_files,
     make_pipeline,
+    one_local_worker,
+    pack,
     prepare_out,
     rejected_output,
     run_to_completion,
     stage_config,
+    unpack,
 )
 from schemas.tables import EVENTS, ISSUES, PULL_REQUESTS, REJECTED
+from swe_corpus import pr_fold, pr_join, stages
 from swe_corpus import pull_requests as prs
-from swe_corpus import stages
 from swe_corpus.config import add_config_arguments, resolve_config, section_options
 from swe_corpus.github_api import (
     DEFAULT_API_URL,
@@ -60,7 +65,10 @@ from swe_corpus.rejects import instance_id
 
 log = logging.getLogger(__name__)
 STAGE, LINK_STAGE, HYDRATE_STAGE, ISSUE_STAGE = stages.PRS, stages.LINK, stages.HYDRATE, stages.ISSUES
-ISSUES_TAG, REGROUP_TAG, HYDRATE_TAG = "issues", "regroup", "hydrate"
+ISSUES_TAG, HYDRATE_TAG = "issues", "hydrate"
+# Groups the events, links and issues are shuffled in: a few large elements each, and the fold's
+# parallelism on a distributed runner (memory per group: its share of the input's PR/issue events)
+LOCAL_BUCKETS, DISTRIBUTED_BUCKETS = 4, 256
 
 
 @dataclass
@@ -134,63 +142,89 @@ class _HydratingDoFn(beam.DoFn):
         return list(zip(items, self.pool.map(call, items), strict=True))
 
 
-# --------------------------------------------------------------------------- 1. key events per batch
-class KeyEventsFn(beam.DoFn):
-    """One events Table -> (item key, [rows]) per PR/issue in it: few elements before the shuffle.
+# --------------------------------------------------------------------------- 1. events to buckets
+class BucketEventsFn(beam.DoFn):
+    """One events Table -> (bucket, its PR/issue events of that bucket's repositories): a few large
+    elements per batch, with only the columns assembly reads."""
 
-    Rows keep only the columns assembly reads and drop nulls, so the shuffle moves less data."""
+    def __init__(self, buckets: int):
+        self.buckets = buckets
 
     def process(self, table: pa.Table):
-        relevant = pc.is_in(table["event_type"], pa.array(sorted(prs.PR_EVENT_TYPES)))
-        keep = pc.and_(relevant, pc.is_valid(table["number"]))
-        unattributed = pc.sum(relevant).as_py() - pc.sum(keep).as_py() if table.num_rows else 0
+        events, unattributed = pr_fold.relevant_events(table)
         if unattributed:  # e.g. Timeline-era comments without an issue url: no PR/issue to fold into
             count(STAGE, "events_without_number", unattributed)
-        table = table.filter(keep).select(list(prs.ASSEMBLY_COLUMNS))
-        groups: dict[tuple, list[dict]] = defaultdict(list)
-        for row in table.to_pylist():
-            key = prs.item_key(row)
-            if key is not None:
-                groups[key].append({k: v for k, v in row.items() if v is not None})
-        yield from groups.items()
+        for key, part in pr_join.split_by_bucket(
+            events, pr_join.bucket_of(events[pr_fold.REPO_KEY], self.buckets)
+        ):
+            yield key, pack(part)
 
 
-# --------------------------------------------------------------------------- 2. fold per PR / issue
-class AssembleFn(beam.DoFn):
-    """(key, [[rows]...]) -> kept PR (main; HYDRATE_TAG when it needs the API), issue (ISSUES_TAG)
-    or a rejection."""
+# --------------------------------------------------------------------------- 2. fold per bucket
+class FoldFn(beam.DoFn):
+    """(bucket, [event tables]) -> kept PRs (main, keyed by bucket), their closing links (REFS_TAG)
+    and the issues (ISSUES_TAG), both keyed by join bucket; PRs that need the API (HYDRATE_TAG, as
+    dicts); rejections."""
 
-    def __init__(self, config: PrsConfig):
-        self.config = config
+    def __init__(self, config: PrsConfig, buckets: int):
+        self.config, self.buckets = config, buckets
 
     def process(self, element):
-        key, batches = element
-        rows = [row for batch in batches for row in batch]
-        if key[0] == "issue":
-            count(ISSUE_STAGE, "in")
-            issue = prs.assemble_issue(rows)
-            yield beam.pvalue.TaggedOutput(
-                ISSUES_TAG, (prs.issue_join_key(issue["repo"], issue["number"]), issue)
+        bucket, tables = element
+        folded = pr_fold.fold(pa.concat_tables([unpack(t) for t in tables]))
+        count(ISSUE_STAGE, "in", folded.issues.num_rows)
+        join_buckets = pr_join.bucket_of(pr_join.issue_join_columns(folded.issues)[0], self.buckets)
+        for key, part in pr_join.split_by_bucket(folded.issues, join_buckets):
+            yield beam.pvalue.TaggedOutput(ISSUES_TAG, (key, pack(part)))
+        pulls = folded.pull_requests
+        count(STAGE, "in", pulls.num_rows)
+        verdicts = [
+            prs.rejection_reason(pr, self.config.keep_unmerged, self.config.hydrate)
+            for pr in pulls.select(list(_VERDICT_COLUMNS)).to_pylist()
+        ]
+        for verdict in verdicts:
+            if verdict:
+                yield rejected_output(verdict)
+        kept = pulls.filter(pa.array([v is None for v in verdicts], pa.bool_()))
+        count(STAGE, "kept", kept.num_rows)
+        if self.config.hydrate:
+            needs = pa.array(
+                [prs.needs_hydration(pr) for pr in kept.select(list(_VERDICT_COLUMNS)).to_pylist()],
+                pa.bool_(),
             )
-            return
-        pr = prs.assemble_pull_request(rows)
-        count(STAGE, "in")
-        verdict = prs.rejection_reason(pr, self.config.keep_unmerged, self.config.hydrate)
-        if verdict:
-            yield rejected_output(verdict)
-            return
-        count(STAGE, "kept")
-        if self.config.hydrate and prs.needs_hydration(pr):
-            yield beam.pvalue.TaggedOutput(HYDRATE_TAG, pr)
-        else:
-            yield pr
+            for pr in kept.filter(needs).to_pylist():
+                yield beam.pvalue.TaggedOutput(HYDRATE_TAG, pr)
+            kept = kept.filter(pc.invert(needs))
+        yield from route_pull_requests(pr_join.with_pr_keys(kept, str(bucket)), bucket, self.buckets)
+
+
+_VERDICT_COLUMNS = ("instance_id", "repo", "title", "state", "merged", "merge_commit_sha", "base_sha",
+                    "head_sha", "_has_pr_event", "_trimmed")  # fmt: skip
+REFS_TAG, PARTS_TAG = "refs", "parts"
+HYDRATED_BUCKET = -1  # the attach bucket of every PR the API answered for
+
+
+def route_pull_requests(pulls: pa.Table, bucket: int, buckets: int):
+    """Kept PRs (with PR keys) -> (bucket, the PRs) on main, and their closing links on REFS_TAG by
+    join bucket; counts link:in."""
+    refs = pr_join.link_references(pulls, bucket)
+    count(LINK_STAGE, "in", refs.num_rows)
+    yield bucket, pack(pulls)
+    for key, part in pr_join.split_by_bucket(refs, pr_join.bucket_of(refs["join_repo"], buckets)):
+        yield beam.pvalue.TaggedOutput(REFS_TAG, (key, pack(part)))
 
 
 class HydratePullRequestsFn(_HydratingDoFn):
-    """A batch of PRs lacking text/merge data -> hydrated PRs (re-linked) or `hydrate` rejections.
-    Requests run on the DoFn's pool; the shared client's semaphore bounds them per worker process."""
+    """A batch of PRs lacking text/merge data -> hydrated PRs (re-linked; routed like folded ones, in
+    HYDRATED_BUCKET) or `hydrate` rejections. Requests run on the DoFn's pool; the shared client's
+    semaphore bounds them per worker process."""
+
+    def __init__(self, config: PrsConfig, buckets: int = LOCAL_BUCKETS):
+        super().__init__(config)
+        self.buckets = buckets
 
     def process(self, batch: list[dict]):
+        hydrated = []
         for pr, result in self._parallel(lambda pr: hydrate_pull_request(self.client, pr), batch):
             count(HYDRATE_STAGE, "in")
             if isinstance(result, HydrationError):
@@ -199,74 +233,107 @@ class HydratePullRequestsFn(_HydratingDoFn):
                 yield rejected_output(rejection)
             else:
                 count(HYDRATE_STAGE, "kept")
-                yield prs.relink(result)
+                hydrated.append(prs.relink(result))
+        if hydrated:
+            table = pa.Table.from_pylist(hydrated, schema=pr_fold.FOLDED_PULL_REQUESTS)
+            keyed = pr_join.with_pr_keys(table, f"h{uuid.uuid4().hex}")
+            yield from route_pull_requests(keyed, HYDRATED_BUCKET, self.buckets)
 
 
 # --------------------------------------------------------------------------- 3. join issues
-def link_keys(pr: dict):
-    """(issue join key, link reference) for every closing link of a PR (PRs without links skip the
-    join). A reference is (instance_id, repo, link, the PR itself only when it has this one link)."""
-    whole = pr if len(pr["_links"]) == 1 else None
-    for link in pr["_links"]:
-        yield prs.issue_join_key(link["repo"], link["number"]), (pr["instance_id"], pr["repo"], link, whole)
-
-
-def finish_without_links(pr: dict) -> dict:
-    return prs.attach_issues(pr, [])
-
-
-def attach_to_pulls(key: tuple[str, int], issue: dict | None, refs: list[tuple], hydrate: bool):
-    """Give the joined issue to every PR linking it (see `link_keys`): single-link PRs are finished,
-    multi-link PRs get a REGROUP_TAG part (instance_id, (link, issue)); a `link` rejection where the
-    issue has no text; and the issue row itself."""
-    if issue is not None:
-        yield beam.pvalue.TaggedOutput(ISSUES_TAG, prs.public(issue))
-    usable = issue if issue is not None and issue["title"] is not None else None
-    for iid, repo, link, whole in refs:
-        if usable is None:
-            yield rejected_output(prs.link_rejection(iid, repo, link, issue, hydrate))
-        else:
-            count(LINK_STAGE, "kept")
-        if whole is not None:
-            yield prs.attach_issues(whole, [(link, usable)] if usable else [])
-        else:
-            yield beam.pvalue.TaggedOutput(REGROUP_TAG, (iid, (link, usable)))
-
-
 class JoinIssuesFn(beam.DoFn):
-    """(issue key, {"issue": [...], "pr": [...]}) -> `attach_to_pulls`, or (HYDRATE_TAG) the parts of a
-    join whose issue lacks text, or was opened before the window (comments missing), when hydrating."""
+    """(join bucket, {"issue": [tables], "ref": [tables]}) -> one issue per (repo, number) (ISSUES_TAG)
+    and, per closing link, the linked issue as a part for its PR's bucket (PARTS_TAG) or a `link`
+    rejection; when hydrating, the links whose issue lacks text or was opened before the window
+    (comments missing) go to the API (HYDRATE_TAG) with their issue."""
 
     def __init__(self, config: PrsConfig):
         self.config = config
 
     def process(self, element):
-        key, grouped = element
-        issue, duplicates = prs.choose_issue(list(grouped["issue"]))
-        for dup in duplicates:
-            yield rejected_output(prs.duplicate_issue_rejection(dup, issue))
-        if issue is not None:
-            count(ISSUE_STAGE, "kept")
-        pulls = list(grouped["pr"])
-        if pulls and self.config.hydrate and prs.issue_needs_hydration(issue):
-            yield beam.pvalue.TaggedOutput(HYDRATE_TAG, (key, issue, pulls))
-        else:
-            yield from attach_to_pulls(key, issue, pulls, self.config.hydrate)
+        _key, grouped = element
+        issues = _concat(grouped["issue"], pr_fold.FOLDED_ISSUES)
+        refs = _concat(grouped["ref"], pr_join.REFERENCES)
+        issues, duplicates = pr_join.choose_issues(issues)
+        for dup, kept in duplicates:
+            yield rejected_output(prs.duplicate_issue_rejection(dup, kept))
+        count(ISSUE_STAGE, "kept", issues.num_rows)
+        found = pr_join.join_references(refs, issues)
+        if self.config.hydrate:
+            issues, refs, found = yield from self._to_hydrate(issues, refs, found)
+        yield beam.pvalue.TaggedOutput(ISSUES_TAG, pr_join.public_issues(issues))
+        matched = issues.take(pa.array(found, mask=found < 0))
+        usable = pc.fill_null(pc.is_valid(matched["title"]), False)
+        for ref, issue in zip(
+            refs.filter(pc.invert(usable)).to_pylist(),
+            matched.filter(pc.invert(usable)).to_pylist(),
+            strict=True,
+        ):
+            yield rejected_output(
+                prs.link_rejection(
+                    ref["instance_id"],
+                    ref["pr_repo"],
+                    ref["link"],
+                    issue if issue["repo"] else None,
+                    self.config.hydrate,
+                )
+            )
+        count(LINK_STAGE, "kept", pc.sum(usable).as_py() or 0)
+        yield from _parts_by_bucket(pr_join.parts(refs.filter(usable), matched.filter(usable)))
+
+    def _to_hydrate(self, issues, refs, found):
+        """Send the links whose issue needs the API, with it, to HYDRATE_TAG; -> what stays."""
+        matched = issues.take(pa.array(found, mask=found < 0)).to_pylist()
+        by_key: dict = defaultdict(list)
+        for row, (ref, issue) in enumerate(zip(refs.to_pylist(), matched, strict=True)):
+            issue = issue if issue["repo"] else None
+            if prs.issue_needs_hydration(issue):
+                by_key[(ref["join_repo"], ref["join_number"])].append((row, ref, issue))
+        if not by_key:
+            return issues, refs, found
+        leaving_refs = np.zeros(refs.num_rows, bool)
+        leaving_issues = np.zeros(issues.num_rows, bool)
+        for key, entries in by_key.items():
+            issue = entries[0][2]
+            for row, _ref, _issue in entries:
+                leaving_refs[row] = True
+                if found[row] >= 0:
+                    leaving_issues[found[row]] = True
+            yield beam.pvalue.TaggedOutput(HYDRATE_TAG, (key, issue, [ref for _r, ref, _i in entries]))
+        staying = np.flatnonzero(~leaving_issues)
+        renumber = np.full(issues.num_rows, -1)
+        renumber[staying] = np.arange(len(staying))
+        kept_refs = ~leaving_refs
+        found = found[kept_refs]
+        found = np.where(found >= 0, renumber[np.maximum(found, 0)], -1)
+        return issues.take(pa.array(staying)), refs.filter(pa.array(kept_refs)), found
+
+
+def _concat(packed, schema: pa.Schema) -> pa.Table:
+    tables = [unpack(data) for data in packed]
+    return pa.concat_tables(tables) if tables else schema.empty_table()
+
+
+def _parts_by_bucket(parts: pa.Table):
+    buckets = parts["pr_bucket"].to_numpy()
+    for key, part in pr_join.split_by_bucket(parts, buckets):
+        yield beam.pvalue.TaggedOutput(PARTS_TAG, (key, pack(part)))
 
 
 class HydrateIssuesFn(_HydratingDoFn):
-    """A batch of (key, issue|None, link references) -> issue text and comments from the API, then
-    `attach_to_pulls`."""
+    """A batch of (join key, issue|None, link references) -> issue text and comments from the API;
+    then the issue row, the parts of its links or their `link` rejections, as `JoinIssuesFn` gives."""
 
     def process(self, batch: list[tuple]):
         def fetch(part):
             key, _seen, refs = part
-            return hydrate_issue(self.client, refs[0][2]["repo"], key[1])
+            return hydrate_issue(self.client, refs[0]["link"]["repo"], key[1])
 
-        for (key, seen, pulls), result in self._parallel(fetch, batch):
+        issues, found = [], []
+        for (key, seen, refs), result in self._parallel(fetch, batch):
             count(HYDRATE_STAGE, "in")
             if isinstance(result, HydrationError):
-                repo = pulls[0][2]["repo"]
+                repo = refs[0]["link"]["repo"]
                 yield rejected_output(
                     result.rejection(HYDRATE_STAGE, instance_id=instance_id(repo, key[1]), repo=repo)
                 )
@@ -275,87 +342,109 @@ class HydrateIssuesFn(_HydratingDoFn):
                 count(HYDRATE_STAGE, "kept")
                 if seen is not None:
                     result["repo_id"] = seen.get("repo_id")
-            yield from attach_to_pulls(key, result, pulls, hydrate=True)
+            if result is not None:
+                issues.append(prs.public(result))
+            usable = result if result is not None and result["title"] is not None else None
+            for ref in refs:
+                if usable is None:
+                    yield rejected_output(
+                        prs.link_rejection(
+                            ref["instance_id"], ref["pr_repo"], ref["link"], result, hydrate=True
+                        )
+                    )
+                    continue
+                count(LINK_STAGE, "kept")
+                found.append({**{k: ref[k] for k in ("pr_bucket", pr_join.PR_KEY, "link_index")},
+                              "linked": prs.linked_issue(ref["link"], usable)})  # fmt: skip
+        if issues:
+            yield beam.pvalue.TaggedOutput(ISSUES_TAG, pa.Table.from_pylist(issues, schema=ISSUES))
+        yield from _parts_by_bucket(pa.Table.from_pylist(found, schema=pr_join.PARTS))
 
 
-def finish_multi_link(element):
-    """(instance_id, {"pr": [the PR], "part": [(link, issue)...]}) -> the PR with its issues."""
-    _iid, grouped = element
-    for pr in grouped["pr"]:
-        yield prs.attach_issues(pr, [(link, issue) for link, issue in grouped["part"] if issue is not None])
-
-
-def _count_links(pr: dict) -> dict:
-    count(LINK_STAGE, "in", len(pr["_links"]))
-    return pr
+# --------------------------------------------------------------------------- 4. attach
+def attach(element):
+    """(PR bucket, {"pr": [tables], "part": [tables]}) -> the bucket's PULL_REQUESTS rows."""
+    _bucket, grouped = element
+    found = _concat(grouped["part"], pr_join.PARTS)
+    for pulls in grouped["pr"]:
+        yield pr_join.attach_parts(unpack(pulls), found)
 
 
 # --------------------------------------------------------------------------- composite
 class AssemblePullRequests(beam.PTransform):
-    """PCollection[pa.Table EVENTS] -> {"pull_requests": dict rows, "issues": dict rows, "rejected": dict rows}.
+    """PCollection[pa.Table EVENTS] -> {"pull_requests": PULL_REQUESTS tables, "issues": ISSUES
+    tables, "rejected": dict rows}.
 
     Funnel: prs:in = distinct PRs = prs:kept + prs:rejected:*; hydrate:in = hydration attempts;
     link:in = closing links found = link:kept + link:rejected:*; issues:in = issues assembled from
     events = issues:kept (one per (repo, number)) + issues:rejected:duplicate_item_key.
+    `buckets`: how many groups the events, links and issues are shuffled in (0: `default_buckets`).
     """
 
-    def __init__(self, config: PrsConfig | None = None):
+    def __init__(self, config: PrsConfig | None = None, buckets: int = 0):
         super().__init__()
         self.config = config or PrsConfig()
+        self.buckets = buckets
 
     def expand(self, events):
+        c, n = self.config, self.buckets or default_buckets(events.pipeline)
         folded = (
             events
-            | "KeyEvents" >> beam.ParDo(KeyEventsFn())
-            | "GroupByItem" >> beam.GroupByKey()
-            | "Assemble"
-            >> beam.ParDo(AssembleFn(self.config)).with_outputs(
-                REJECTED_TAG, ISSUES_TAG, HYDRATE_TAG, main="prs"
+            | "Bucket" >> beam.ParDo(BucketEventsFn(n))
+            | "GroupByBucket" >> beam.GroupByKey()
+            | "Fold"
+            >> beam.ParDo(FoldFn(c, n)).with_outputs(
+                REJECTED_TAG, ISSUES_TAG, REFS_TAG, HYDRATE_TAG, main="prs"
             )
         )
-        hydrated = folded[HYDRATE_TAG] | "HydratePRs" >> _Batched(HydratePullRequestsFn(self.config))
-        kept = (
-            (folded.prs, hydrated.prs) | "KeptPRs" >> beam.Flatten() | "CountLinks" >> beam.Map(_count_links)
-        )
-        unlinked = (
-            kept
-            | "NoLinks" >> beam.Filter(lambda pr: not pr["_links"])
-            | "Finish" >> beam.Map(finish_without_links)
-        )
-        linked = kept | "LinkKeys" >> beam.FlatMap(link_keys)
-        tags = (REJECTED_TAG, ISSUES_TAG, REGROUP_TAG)
+        pulls, refs, rejected = [folded.prs], [folded[REFS_TAG]], [folded[REJECTED_TAG]]
+        if c.hydrate:
+            hydrated = folded[HYDRATE_TAG] | "HydratePRs" >> _Batched(
+                HydratePullRequestsFn(c, n), (REJECTED_TAG, REFS_TAG)
+            )
+            pulls, refs, rejected = (
+                pulls + [hydrated.prs],
+                refs + [hydrated[REFS_TAG]],
+                rejected + [hydrated[REJECTED_TAG]],
+            )
         joined = (
-            {"issue": folded[ISSUES_TAG], "pr": linked}
+            {"issue": folded[ISSUES_TAG], "ref": refs | "AllRefs" >> beam.Flatten()}
             | "JoinIssues" >> beam.CoGroupByKey()
-            | "Attach" >> beam.ParDo(JoinIssuesFn(self.config)).with_outputs(*tags, HYDRATE_TAG, main="prs")
+            | "Link"
+            >> beam.ParDo(JoinIssuesFn(c)).with_outputs(
+                REJECTED_TAG, ISSUES_TAG, PARTS_TAG, HYDRATE_TAG, main="none"
+            )
         )
-        late = joined[HYDRATE_TAG] | "HydrateIssues" >> _Batched(HydrateIssuesFn(self.config), tags)
-        multi_link = (
-            kept
-            | "SeveralLinks" >> beam.Filter(lambda pr: len(pr["_links"]) > 1)
-            | "KeyById" >> beam.Map(lambda pr: (pr["instance_id"], pr))
+        issues, parts = [joined[ISSUES_TAG]], [joined[PARTS_TAG]]
+        rejected.append(joined[REJECTED_TAG])
+        if c.hydrate:
+            late = joined[HYDRATE_TAG] | "HydrateIssues" >> _Batched(
+                HydrateIssuesFn(c), (REJECTED_TAG, ISSUES_TAG, PARTS_TAG)
+            )
+            issues, parts = issues + [late[ISSUES_TAG]], parts + [late[PARTS_TAG]]
+            rejected.append(late[REJECTED_TAG])
+        pull_requests = (
+            {"pr": pulls | "AllPRs" >> beam.Flatten(), "part": parts | "AllParts" >> beam.Flatten()}
+            | "MeetParts" >> beam.CoGroupByKey()
+            | "Attach" >> beam.FlatMap(attach)
         )
-        parts = (joined[REGROUP_TAG], late[REGROUP_TAG]) | "AllParts" >> beam.Flatten()
-        multi = (
-            {"pr": multi_link, "part": parts}
-            | "JoinParts" >> beam.CoGroupByKey()
-            | "FinishMulti" >> beam.FlatMap(finish_multi_link)
-        )
-        pull_requests = (unlinked, joined.prs, late.prs, multi) | "AllPRs" >> beam.Flatten()
-        rejected = (
-            folded[REJECTED_TAG],
-            hydrated[REJECTED_TAG],
-            joined[REJECTED_TAG],
-            late[REJECTED_TAG],
-        ) | ("AllRejected" >> beam.Flatten())
-        issues = (joined[ISSUES_TAG], late[ISSUES_TAG]) | "AllIssues" >> beam.Flatten()
-        return {"pull_requests": pull_requests, "issues": issues, "rejected": rejected}
+        return {
+            "pull_requests": pull_requests,
+            "issues": issues | "AllIssues" >> beam.Flatten(),
+            "rejected": rejected | "AllRejected" >> beam.Flatten(),
+        }
+
+
+def default_buckets(pipeline: beam.Pipeline) -> int:
+    """LOCAL_BUCKETS on the in-process runner with one worker (every element stays in one process:
+    fewer, larger elements cost less), else DISTRIBUTED_BUCKETS."""
+    return LOCAL_BUCKETS if one_local_worker(pipeline) else DISTRIBUTED_BUCKETS
 
 
 class _Batched(beam.PTransform):
     """Batch elements for a hydrating DoFn (parallel requests per batch); tagged outputs + main."""
 
-    def __init__(self, fn: beam.DoFn, tags: tuple[str, ...] = (REJECTED_TAG,)):
+    def __init__(self, fn: beam.DoFn, tags: tuple[str, ...]):
         super().__init__()
         self.fn, self.tags = fn, tags
 
@@ -405,22 +494,35 @@ def config_from_corpus(cfg) -> PrsConfig:
     )
 
 
+class ReadEvents(beam.PTransform):
+    """EVENTS Parquet files (a glob) -> tables of the columns assembly reads, one per row group."""
+
+    def __init__(self, pattern: str):
+        super().__init__()
+        self.pattern = pattern
+
+    def expand(self, pbegin):
+        columns = list(pr_fold.ASSEMBLY_COLUMNS)
+        return (
+            pbegin
+            | "Read" >> beam.io.ReadFromParquetBatched(self.pattern, columns=columns)
+            | "Cast" >> beam.Map(cast_events)
+        )
+
+
 def build(pipeline: beam.Pipeline, args: argparse.Namespace) -> dict:
-    events = pipeline | "ReadEvents" >> beam.io.ReadFromParquetBatched(events_glob(args.events))
-    out = (
-        events
-        | "Cast" >> beam.Map(cast_events)
-        | "AssemblePRs" >> AssemblePullRequests(config_from_args(args))
-    )
-    out["pull_requests"] | "WritePRs" >> WriteTable(args.out, "pull_requests", PULL_REQUESTS)
-    out["issues"] | "WriteIssues" >> WriteTable(args.out, "issues", ISSUES)
+    events = pipeline | "ReadEvents" >> ReadEvents(events_glob(args.events))
+    out = events | "AssemblePRs" >> AssemblePullRequests(config_from_args(args))
+    out["pull_requests"] | "WritePRs" >> WriteTable(args.out, "pull_requests", PULL_REQUESTS, batched=True)
+    out["issues"] | "WriteIssues" >> WriteTable(args.out, "issues", ISSUES, batched=True)
     out["rejected"] | "WriteRejected" >> WriteTable(args.out, "rejected", REJECTED)
     return out
 
 
 def cast_events(table: pa.Table) -> pa.Table:
     """Parquet row groups may come back with a slightly different schema (e.g. dictionary strings)."""
-    return table.select(EVENTS.names).cast(EVENTS) if table.schema != EVENTS else table
+    schema = pa.schema([EVENTS.field(name) for name in table.column_names])
+    return table.cast(schema) if table.schema != schema else table
 
 
 def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) -> tuple[dict, float]:

@@ -72,7 +72,8 @@ def prs_and_extract_steps(events, cfg: corpus_config.CorpusConfig) -> tuple[dict
     assembled = events | "PullRequests" >> prs_stage.AssemblePullRequests(
         prs_stage.config_from_corpus(cfg.prs)
     )
-    extracted = assembled["pull_requests"] | "Extract" >> extract_stage.ExtractCode(
+    rows = assembled["pull_requests"] | "PRRows" >> beam.FlatMap(pa.Table.to_pylist)
+    extracted = rows | "Extract" >> extract_stage.ExtractCode(
         extract_stage.config_from_corpus(cfg.extract), units_dir=units_dir(cfg)
     )
     return assembled, extracted
@@ -111,11 +112,14 @@ def _partition_steps(cfg: corpus_config.CorpusConfig, curate: bool) -> Callable:
     return steps
 
 
+BATCHED_TABLES = frozenset({"events", "issues"})  # the tables whose PCollections hold pyarrow Tables
+
+
 def write_tables(tables: dict, out: str, num_shards: int, stem: str = "part") -> None:
     """Each of `tables` (PCollections by table name) as OUT/<table>/<stem>-*.parquet, its schema's."""
     for name, pcoll in tables.items():
         pcoll | f"Write_{name}" >> WriteTable(
-            out, name, TABLES[name], batched=(name == "events"), num_shards=num_shards, name=stem
+            out, name, TABLES[name], batched=(name in BATCHED_TABLES), num_shards=num_shards, name=stem
         )
 
 
@@ -187,11 +191,7 @@ def _partition(cfg, events: str, folder: str) -> tuple[list[str | None], dict]:
 def _read_events(p: beam.Pipeline, pattern: str | None):
     if pattern is None:
         return p | "NoEvents" >> beam.Create([])
-    return (
-        p
-        | "ReadEvents" >> beam.io.ReadFromParquetBatched(pattern)
-        | "Cast" >> beam.Map(prs_stage.cast_events)
-    )
+    return p | "ReadEvents" >> prs_stage.ReadEvents(pattern)
 
 
 def _whole(p: beam.Pipeline, cfg, pattern: str | None) -> None:
@@ -212,7 +212,7 @@ def _one_partition(p: beam.Pipeline, cfg, pattern: str | None, k: int) -> None:
         ("blobs", BLOBS, parts),
     ):
         tables[table] | f"Write_{table}" >> WriteTable(
-            where, table, schema, num_shards=cfg.run.num_shards, name=name
+            where, table, schema, batched=table in BATCHED_TABLES, num_shards=cfg.run.num_shards, name=name
         )
 
 

@@ -35,6 +35,8 @@ _REF = (
 )
 _KEYWORD = r"(?<![\w-])(?P<kw>(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?))"
 _LINK = re.compile(rf"{_KEYWORD}[ \t]*:?[ \t]*{_REF}", re.I)
+# Every form of _REF holds one of these: a text without any has no reference (a cheap first look)
+_REF_MARK = re.compile(r"#\d|gh-\d|/(?:issues|pull)/\d", re.I)
 _MENTION = re.compile(_REF, re.I)
 
 
@@ -146,7 +148,7 @@ def link_pull_request(
     """(closing links, keyword-less mentions) of a PR; its own number is never a link or mention."""
     own = (repo.lower(), number)
     texts = [("title", title), ("body", body)] + [("commit", msg) for msg in commit_messages]
-    prose = [(source, strip_non_prose(text)) for source, text in texts if text]
+    prose = [(source, strip_non_prose(text)) for source, text in texts if text and _REF_MARK.search(text)]
     links: dict[tuple[str, int], Link] = {}
     for source, text in prose:
         for link in _links_in(text, repo, source):

@@ -11,28 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from swe_corpus.linking import link_commit_messages, link_pull_request
-from swe_corpus.rejects import Rejection, instance_id
-from swe_corpus.stages import HYDRATE, ISSUES, LINK, PRS
+import pyarrow as pa
 
-PR_EVENT_TYPES = frozenset(
-    {
-        "PullRequestEvent",
-        "IssueCommentEvent",
-        "PullRequestReviewCommentEvent",
-        "PullRequestReviewEvent",
-        "IssuesEvent",
-    }
-)
-# EVENTS columns the fold reads (the rest, e.g. source_file, stay behind before the shuffle)
-ASSEMBLY_COLUMNS = (
-    "event_id", "event_type", "action", "created_at", "repo_id", "repo_name", "number", "is_pull_request",
-    "title", "body", "state", "item_created_at", "labels", "merged", "merged_at", "merge_commit_sha",
-    "base_sha", "base_ref", "head_sha", "head_ref", "head_repo_name", "user_login", "user_type",
-    "comment_id", "comment_body", "review_state", "path", "diff_hunk", "commit_id", "original_commit_id",
-    "payload_era",
-)  # fmt: skip
-_STATE_OF_ACTION = {"opened": "open", "reopened": "open", "closed": "closed", "merged": "closed"}
+from swe_corpus.linking import link_commit_messages, link_pull_request
+from swe_corpus.pr_fold import ASSEMBLY, ASSEMBLY_COLUMNS, IS_PR, PR_EVENT_TYPES, REPO_KEY, fold
+from swe_corpus.rejects import Rejection
+from swe_corpus.stages import HYDRATE, ISSUES, LINK, PRS
 
 ItemKey = tuple  # ("pr"|"issue", "id"|"name", repo_id or lower-case name, number)
 
@@ -41,7 +25,8 @@ def item_key(row: dict) -> ItemKey | None:
     """Group key of an event: PR or issue, by numeric repo id when known (renames), else by name.
 
     Timeline-era rows have no id, so an item with events on both sides of 2015 forms two groups
-    (docs/prs.md, "Grouping key"); the issue join then keeps one and rejects the other."""
+    (docs/prs.md, "Grouping key"); the issue join then keeps one and rejects the other. The fold
+    (`pr_fold.with_item_key`) computes the same key as columns."""
     number = row.get("number")
     if number is None or row.get("event_type") not in PR_EVENT_TYPES:
         return None
@@ -51,138 +36,28 @@ def item_key(row: dict) -> ItemKey | None:
     return (kind, "name", row["repo_name"].lower(), number)
 
 
-def _event_order(row: dict) -> tuple:
-    """Time, then synthesized ids before numeric ones, numeric ids by value (length, then digits).
-
-    No int(): the id is untrusted text, and int() raises on '12²' (isdigit() is true for it) and on
-    more than 4300 digits."""
-    eid = row["event_id"]
-    numeric = eid.isascii() and eid.isdigit()
-    return (row["created_at"], numeric, len(eid) if numeric else 0, eid)
-
-
-def dedupe_events(rows: Iterable[dict]) -> list[dict]:
-    """Drop duplicate event ids (GH Archive repeats events within and across hours); chronological."""
-    seen: dict[str, dict] = {}
-    for row in rows:
-        seen.setdefault(row["event_id"], row)
-    return sorted(seen.values(), key=_event_order)
-
-
-def _latest(rows: list[dict], column: str, types: frozenset[str] | None = None):
-    for row in reversed(rows):
-        if row.get(column) is not None and (types is None or row["event_type"] in types):
-            return row[column]
-    return None
-
-
-def _comments(rows: list[dict], event_type: str, fields: tuple[str, ...]) -> list[dict]:
-    """One entry per comment id (first time seen, latest body), chronological."""
-    out: dict = {}
-    for row in rows:
-        if row["event_type"] != event_type or row.get("action") == "deleted":
-            continue
-        key = row.get("comment_id") or row["event_id"]
-        entry = {
-            "id": row.get("comment_id"),
-            "author": row.get("user_login"),
-            "created_at": row["created_at"],
-        }
-        entry.update({f: row.get(src) for f, src in fields})
-        if key in out:
-            first = out[key]
-            entry["created_at"], entry["author"] = first["created_at"], first["author"] or entry["author"]
-            if entry.get("body") is None:
-                entry["body"] = first.get("body")
-        out[key] = entry
-    deleted = {
-        r.get("comment_id") for r in rows if r["event_type"] == event_type and r.get("action") == "deleted"
-    }
-    return sorted(
-        (c for c in out.values() if c["id"] not in deleted or c["id"] is None), key=lambda c: c["created_at"]
+def one_item(rows: Iterable[dict], is_pull_request: bool) -> pa.Table:
+    """The EVENTS rows of one item as the fold's input, all under one item key."""
+    rows = [{c: row.get(c) for c in ASSEMBLY_COLUMNS} for row in rows]
+    table = pa.Table.from_pylist(rows, schema=pa.schema([ASSEMBLY.field(c) for c in ASSEMBLY_COLUMNS]))
+    size = table.num_rows
+    return (
+        table.append_column(IS_PR, pa.array([is_pull_request] * size))
+        .append_column(REPO_KEY, pa.array(["item"] * size))
+        .cast(ASSEMBLY)
     )
 
 
-def final_state(rows: list[dict]) -> str | None:
-    """State after the last event that tells it (close/reopen/close sequences end where they end)."""
-    for row in reversed(rows):
-        if row["event_type"] == "PullRequestEvent" and row.get("action") in _STATE_OF_ACTION:
-            return _STATE_OF_ACTION[row["action"]]
-        if row.get("state"):
-            return row["state"]
-    return None
-
-
-def _merge_event(rows: list[dict]) -> dict | None:
-    for row in reversed(rows):
-        if row["event_type"] == "PullRequestEvent" and (
-            row.get("merged") is True or row.get("action") == "merged"
-        ):
-            return row
-    for row in reversed(rows):
-        if row.get("merged_at") is not None:
-            return row
-    return None
-
-
-def _repo_name(rows: list[dict]) -> str:
-    return rows[-1]["repo_name"]
-
-
 def assemble_pull_request(rows: Iterable[dict]) -> dict:
-    """Events of one PR -> a PULL_REQUESTS row (without linked-issue text), plus `_links` for the join."""
-    events = dedupe_events(rows)
-    repo, number = _repo_name(events), events[-1]["number"]
-    pr_events = frozenset({"PullRequestEvent"})
-    merge = _merge_event(events)
-    title, body = _latest(events, "title"), _latest(events, "body")
-    links, mentions = link_pull_request(repo, number, title, body)
-    created = min((r["item_created_at"] for r in events if r.get("item_created_at")), default=None)
-    record = {
-        "instance_id": instance_id(repo, number),
-        "repo": repo,
-        "repo_id": _latest(events, "repo_id"),
-        "number": number,
-        "title": title,
-        "body": body,
-        "user_login": _latest(events, "user_login", pr_events),
-        "user_type": _latest(events, "user_type", pr_events),
-        "created_at": created or events[0]["created_at"],
-        "state": final_state(events),
-        "merged": merge is not None,
-        "merged_at": (merge.get("merged_at") or merge["created_at"]) if merge else None,
-        "merge_commit_sha": (merge.get("merge_commit_sha") if merge else None)
-        or (_latest(events, "merge_commit_sha") if merge else None),
-        "comments": _comments(events, "IssueCommentEvent", (("body", "comment_body"),)),
-        "review_comments": _comments(
-            events,
-            "PullRequestReviewCommentEvent",
-            (
-                ("body", "comment_body"),
-                ("path", "path"),
-                ("diff_hunk", "diff_hunk"),
-                ("commit_id", "commit_id"),
-                ("original_commit_id", "original_commit_id"),
-            ),
-        ),
-        "reviews": _comments(
-            events, "PullRequestReviewEvent", (("body", "comment_body"), ("state", "review_state"))
-        ),
-        "linked_issues": [],
-        "mentioned_issues": [{"repo": m.repo, "number": m.number} for m in mentions],
-        "problem_statement": None,
-        "hints_text": None,
-        "hydrated": False,
-        "event_count": len(events),
-        "_links": [_link_dict(lk) for lk in links],
-        "_has_pr_event": any(r["event_type"] == "PullRequestEvent" for r in events),
-        "_trimmed": all(
-            r.get("payload_era") == "trimmed" for r in events if r["event_type"] == "PullRequestEvent"
-        ),
-    }
-    for column in ("base_sha", "base_ref", "head_sha", "head_ref", "head_repo_name"):
-        record[column] = (merge.get(column) if merge else None) or _latest(events, column)
-    return record
+    """Events of one PR -> a PULL_REQUESTS row (without linked-issue text), plus `_links` for the join
+    (`pr_fold.fold` over one item: the pipeline folds whole tables)."""
+    return fold(one_item(rows, True)).pull_requests.to_pylist()[0]
+
+
+def assemble_issue(rows: Iterable[dict]) -> dict:
+    """Events of one issue -> an ISSUES row. Author only from IssuesEvent (comment events carry the
+    commenter in user_login); `_opened_in_window` says whether the conversation is complete."""
+    return fold(one_item(rows, False)).issues.to_pylist()[0]
 
 
 def rejection_reason(pr: dict, keep_unmerged: bool, hydrate: bool) -> Rejection | None:
@@ -247,32 +122,6 @@ def needs_hydration(pr: dict) -> bool:
     """PR text or merge data is missing from the events (trimmed era, or only seen through comments)."""
     missing_merge = pr["merged"] and not (pr["merge_commit_sha"] and pr["base_sha"] and pr["head_sha"])
     return pr["title"] is None or missing_merge
-
-
-def assemble_issue(rows: Iterable[dict]) -> dict:
-    """Events of one issue -> an ISSUES row. Author only from IssuesEvent (comment events carry the
-    commenter in user_login); `_opened_in_window` says whether the conversation is complete."""
-    events = dedupe_events(rows)
-    repo, number = _repo_name(events), events[-1]["number"]
-    issue_events = frozenset({"IssuesEvent"})
-    created = min((r["item_created_at"] for r in events if r.get("item_created_at")), default=None)
-    return {
-        "issue_id": instance_id(repo, number),
-        "repo": repo,
-        "repo_id": _latest(events, "repo_id"),
-        "number": number,
-        "title": _latest(events, "title"),
-        "body": _latest(events, "body"),
-        "author": _latest(events, "user_login", issue_events),
-        "created_at": created,
-        "state": final_state(events),
-        "labels": _latest(events, "labels"),
-        "comments": _comments(events, "IssueCommentEvent", (("body", "comment_body"),)),
-        "hydrated": False,
-        "_opened_in_window": any(
-            r["event_type"] == "IssuesEvent" and r.get("action") == "opened" for r in events
-        ),
-    }
 
 
 def choose_issue(candidates: list[dict]) -> tuple[dict | None, list[dict]]:

@@ -23,8 +23,8 @@ body = " ".join(f"Fixes #{k}" for k in range(n, 0, -1))
 rows = merged_pr(100000, body=body + " " + "x" * max(0, 65536 - len(body)))
 rows += [event("IssuesEvent", k, -60, action="opened", title=f"I{k}", body="b", user_login="a") for k in range(1, n + 1, 2)]
 
-def report(prs):
-    (pr,) = prs
+def report(tables):
+    (pr,) = [row for table in tables for row in table.to_pylist()]
     print(json.dumps({"linked": [i["number"] for i in pr["linked_issues"]]}), flush=True)
 
 with make_pipeline([]) as p:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from helpers.events import at, comment, event, events_table, merged_pr, pr_event
 
 from schemas.tables import EVENTS
+from swe_corpus import pr_fold
 from swe_corpus import pull_requests as prs
 
 
@@ -21,7 +22,7 @@ def test_duplicate_events_are_dropped_by_event_id():
 
 def test_event_order_survives_odd_ids_and_keeps_numeric_order():
     rows = [event("IssuesEvent", 3, event_id=eid) for eid in ("10", "12²", "9", "7" * 5000, "syn-ab", "٣")]
-    order = [r["event_id"] for r in prs.dedupe_events(rows)]
+    order = pr_fold.chronological(prs.one_item(rows, False))["event_id"].to_pylist()
     assert order == ["12²", "syn-ab", "٣", "9", "10", "7" * 5000]
 
 

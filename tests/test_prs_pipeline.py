@@ -11,7 +11,7 @@ from pathlib import Path
 import apache_beam as beam
 import pytest
 from helpers.events import at, comment, event, events_table, merged_pr, pr_event
-from helpers.tables import rows
+from helpers.tables import comparable_rows, rows
 
 from pipelines import prs as stage
 from pipelines.common import WriteTable, counters, make_pipeline
@@ -79,11 +79,12 @@ def world() -> list[list[dict]]:
     return [b1, b2, b3]
 
 
-def run_world(tmp: Path, config: stage.PrsConfig) -> dict:
+def run_world(tmp: Path, config: stage.PrsConfig, buckets: int = 0) -> dict:
     pipeline = make_pipeline()
-    out = pipeline | beam.Create([events_table(b) for b in world()]) | stage.AssemblePullRequests(config)
-    out["pull_requests"] | "W1" >> WriteTable(str(tmp), "pull_requests", PULL_REQUESTS)
-    out["issues"] | "W2" >> WriteTable(str(tmp), "issues", ISSUES)
+    out = pipeline | beam.Create([events_table(b) for b in world()])
+    out = out | stage.AssemblePullRequests(config, buckets=buckets)
+    out["pull_requests"] | "W1" >> WriteTable(str(tmp), "pull_requests", PULL_REQUESTS, batched=True)
+    out["issues"] | "W2" >> WriteTable(str(tmp), "issues", ISSUES, batched=True)
     out["rejected"] | "W3" >> WriteTable(str(tmp), "rejected", REJECTED)
     result = pipeline.run()
     result.wait_until_finish()
@@ -128,7 +129,7 @@ def test_issue_split_across_eras_keeps_one_and_rejects_the_other(tmp_path):
     pipeline = make_pipeline()
     out = pipeline | beam.Create([events_table([opened]), events_table([later, *fix])])
     out = out | stage.AssemblePullRequests()
-    out["issues"] | "W2" >> WriteTable(str(tmp_path), "issues", ISSUES)
+    out["issues"] | "W2" >> WriteTable(str(tmp_path), "issues", ISSUES, batched=True)
     out["rejected"] | "W3" >> WriteTable(str(tmp_path), "rejected", REJECTED)
     result = pipeline.run()
     result.wait_until_finish()
@@ -184,6 +185,16 @@ def test_keep_unmerged_option(tmp_path):
     got = {r["number"]: r for r in rows(tmp_path, "pull_requests")}
     assert (got[7]["state"], got[7]["merged"]) == ("closed", False)
     assert funnel["prs:kept"] == 5 and "prs:rejected:unmerged" not in funnel
+
+
+@pytest.mark.parametrize("buckets", [1, 7])
+def test_bucket_count_changes_nothing_but_the_shuffle(tmp_path, default_run, buckets):
+    """Events, links and issues travel in `buckets` groups: one group or many, the same tables (the
+    links to other/lib#9 and to octo/widgets#3 then meet their issues in other groups than the PRs)."""
+    out, funnel = default_run
+    assert run_world(tmp_path, stage.PrsConfig(), buckets=buckets) == funnel
+    for table in ("pull_requests", "issues", "rejected"):
+        assert comparable_rows(tmp_path, table) == comparable_rows(out, table), table
 
 
 # --------------------------------------------------------------------------- real data
