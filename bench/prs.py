@@ -6,7 +6,9 @@ each in a fresh subprocess (peak RSS is its own):
 - `core`: the library's columnar fold alone (`swe_corpus.pr_fold`, no Beam): PRs and issues, links;
 - `duckdb`: baseline, a DuckDB GROUP BY (repo, number) computing a per-PR aggregate (latest title/body,
   merged flag, shas, comment list) with one thread: what a SQL user would write first;
-- `stage`: the whole Beam stage (`pipelines.prs`, in-process FnApiRunner) reading and writing Parquet.
+- `stage`: `swe-corpus prs` (in-process FnApiRunner, default `[run] memory_gb`: one partition here)
+  reading and writing Parquet;
+- `bounded`: the same with `--memory-gb 0.5` (several partitions at 96 copies): peak memory bounded.
 
     python bench/prs.py [--hour PATH] [--copies 1,8] [--repeat 1]
 """
@@ -24,7 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_HOUR = ROOT.parent / "shared" / "data" / "gharchive" / "2015-01-01-1.json.gz"
-MODES = ("core", "duckdb", "stage")
+MODES = ("core", "duckdb", "stage", "bounded")
+BOUNDED_GB = 0.5
 
 
 def make_events(hour: Path, copies: int, out: Path) -> int:
@@ -60,7 +63,7 @@ def work_core(events: Path, _out: Path) -> int:
     from swe_corpus import pr_fold
 
     tables = [
-        pr_fold.relevant_events(pq.read_table(path))[0]
+        pr_fold.relevant_events(pq.read_table(path, columns=list(pr_fold.ASSEMBLY_COLUMNS)))[0]
         for path in sorted((events / "events").glob("*.parquet"))
     ]
     return pr_fold.fold(pa.concat_tables(tables)).pull_requests.num_rows
@@ -82,15 +85,21 @@ def work_duckdb(events: Path, _out: Path) -> int:
     return len(con.execute(sql).to_arrow_table())
 
 
-def work_stage(events: Path, out: Path) -> int:
+def work_stage(events: Path, out: Path, *flags: str) -> int:
+    """`swe-corpus prs` as users run it (on this machine: partitions within `[run] memory_gb`)."""
     from pipelines import prs as stage
 
     parser = argparse.ArgumentParser()
     stage.add_arguments(parser)
-    funnel, _ = stage.run_pipeline(
-        parser.parse_args(["--events", str(events), "--out", str(out), "--keep-unmerged"])
-    )
-    return funnel["prs:in"]
+    args = parser.parse_args(["--events", str(events), "--out", str(out), "--keep-unmerged", *flags])
+    if stage.run(args, []) != 0:
+        raise SystemExit("the stage failed")
+    return json.loads((out / "manifest.json").read_text())["funnel"]["prs"]["in"]
+
+
+def work_bounded(events: Path, out: Path) -> int:
+    """The same command with `--memory-gb 0.5`: a large input runs in several partitions."""
+    return work_stage(events, out, "--memory-gb", str(BOUNDED_GB))
 
 
 def worker(mode: str, events: str, out: str) -> None:

@@ -231,6 +231,15 @@ def counters(result, namespace: str | None = None) -> dict[str, int]:
     return totals
 
 
+def merged_counters(results: list, namespace: str | None, read=None) -> dict[str, int]:
+    """The counters of several finished pipelines (a staged run's), summed by name; `read`(result) ->
+    {name: value} instead of the `namespace` counters."""
+    total: Counter = Counter()
+    for result in results:
+        total.update(read(result) if read else counters(result, namespace))
+    return dict(total)
+
+
 def beam_option_parser() -> argparse.ArgumentParser:
     """A parser of every option Beam's pipeline options know (`--runner`, `--direct_num_workers`...)."""
     from apache_beam.options.pipeline_options import PipelineOptions

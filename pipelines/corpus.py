@@ -17,7 +17,6 @@ import os
 import shutil
 import sys
 import time
-from collections import Counter
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -25,9 +24,9 @@ from apache_beam.io.filesystems import FileSystems
 from pipelines import extract as extract_stage
 from pipelines.common import (
     FUNNEL,
-    counters,
     end_run,
     make_pipeline,
+    merged_counters,
     prepare_out,
     run_to_completion,
     unknown_beam_args,
@@ -107,15 +106,6 @@ def stage_seconds(step_msecs: dict[str, int]) -> dict[str, float]:
         stage = next((st for prefix, st in STEP_STAGES if step.startswith(prefix)), "other")
         totals[stage] = totals.get(stage, 0.0) + msecs / 1000
     return {stage: round(sec, 3) for stage, sec in totals.items()}
-
-
-def merged_counters(results: list, namespace: str | None, read=None) -> dict[str, int]:
-    """The counters of several finished pipelines (a staged run's), summed by name; `read`(result) ->
-    {name: value} instead of the `namespace` counters."""
-    total: Counter = Counter()
-    for result in results:
-        total.update(read(result) if read else counters(result, namespace))
-    return dict(total)
 
 
 def step_execution_msecs(result) -> dict[str, int]:

@@ -38,6 +38,7 @@ from pipelines.common import (
     end_run,
     input_files,
     make_pipeline,
+    merged_counters,
     one_local_worker,
     pack,
     prepare_out,
@@ -171,7 +172,7 @@ class FoldFn(beam.DoFn):
 
     def process(self, element):
         bucket, tables = element
-        folded = pr_fold.fold(pa.concat_tables([unpack(t) for t in tables]))
+        folded = pr_fold.fold(pa.concat_tables([unpack(t) for t in tables]), links=False)
         count(ISSUE_STAGE, "in", folded.issues.num_rows)
         join_buckets = pr_join.bucket_of(pr_join.issue_join_columns(folded.issues)[0], self.buckets)
         for key, part in pr_join.split_by_bucket(folded.issues, join_buckets):
@@ -185,7 +186,7 @@ class FoldFn(beam.DoFn):
         for verdict in verdicts:
             if verdict:
                 yield rejected_output(verdict)
-        kept = pulls.filter(pa.array([v is None for v in verdicts], pa.bool_()))
+        kept = pr_fold.with_links(pulls.filter(pa.array([v is None for v in verdicts], pa.bool_())))
         count(STAGE, "kept", kept.num_rows)
         if self.config.hydrate:
             needs = pa.array(
@@ -461,7 +462,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The stage's inputs, then every `[prs]` option of corpus.toml under the corpus command's names."""
     parser.add_argument("--events", required=True, help="ingest output DIR (reads DIR/events/*.parquet)")
     parser.add_argument("--out", required=True, help="output DIR: pull_requests, issues, rejected")
-    add_config_arguments(parser, only=section_options("prs") | {"overwrite"})
+    add_config_arguments(parser, only=section_options("prs") | {"overwrite", "memory_gb", "partitions"})
 
 
 def events_glob(events_dir: str) -> str:
@@ -512,11 +513,17 @@ class ReadEvents(beam.PTransform):
 
 def build(pipeline: beam.Pipeline, args: argparse.Namespace) -> dict:
     events = pipeline | "ReadEvents" >> ReadEvents(events_glob(args.events))
-    out = events | "AssemblePRs" >> AssemblePullRequests(config_from_args(args))
-    out["pull_requests"] | "WritePRs" >> WriteTable(args.out, "pull_requests", PULL_REQUESTS, batched=True)
-    out["issues"] | "WriteIssues" >> WriteTable(args.out, "issues", ISSUES, batched=True)
-    out["rejected"] | "WriteRejected" >> WriteTable(args.out, "rejected", REJECTED)
-    return out
+    return build_tables(events, config_from_args(args), args.out)
+
+
+def build_tables(events, config: PrsConfig, out: str, name: str = "part") -> dict:
+    """Events tables -> the stage's tables written as OUT/<table>/<name>-*.parquet."""
+    tables = events | "AssemblePRs" >> AssemblePullRequests(config)
+    for table, schema in (("pull_requests", PULL_REQUESTS), ("issues", ISSUES), ("rejected", REJECTED)):
+        tables[table] | f"Write_{table}" >> WriteTable(
+            out, table, schema, batched=table != "rejected", name=name
+        )
+    return tables
 
 
 def cast_events(table: pa.Table) -> pa.Table:
@@ -534,9 +541,24 @@ def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) 
 
 
 def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
-    cfg, files = resolve_config(args), input_files(events_glob(args.events))
+    """On this machine the events run in repository partitions within `[run] memory_gb`
+    (`pipelines.staged`), elsewhere as one pipeline."""
+    from pipelines import staged  # it builds on this module
+
+    cfg, files, pattern = (
+        resolve_config(args),
+        input_files(events_glob(args.events)),
+        events_glob(args.events),
+    )
     prepare_out(args.out, cfg.run.overwrite, STAGE, inputs=(args.events,))
-    funnel, seconds = run_pipeline(args, extra_args)
-    inputs = {"events": {"glob": events_glob(args.events), "files": len(files)}, "beam_args": extra_args}
+    inputs: dict = {"events": {"glob": pattern, "files": len(files)}, "beam_args": extra_args}
+    if cfg.prs.hydrate or not staged.is_local(extra_args or []):
+        funnel, seconds = run_pipeline(args, extra_args)
+    else:
+        start = time.perf_counter()
+        cfg.run.out = args.out
+        run = staged.run_prs_staged(cfg, pattern, extra_args or [])
+        funnel, seconds = merged_counters(run.results, FUNNEL), time.perf_counter() - start
+        inputs["partitions"] = run.partitions
     manifest = build_manifest(stage_config(cfg, "prs"), inputs, funnel, stages.PRS_STAGES)
     return end_run(STAGE, args.out, manifest, seconds)

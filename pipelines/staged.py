@@ -35,7 +35,7 @@ from pipelines.ingest import IngestEvents, ingest_options
 from schemas import TABLES
 from schemas.tables import BLOBS, EVENTS, PULL_REQUESTS_EXTRACTED
 from swe_corpus import config as corpus_config
-from swe_corpus.partitions import PLAN_COLUMNS, PartitionPlan, RepositoryGraph, partition_count
+from swe_corpus.partitions import PLAN_COLUMNS, PartitionPlan, RepositoryGraph, partition_count, relevant
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +147,24 @@ def run_staged(cfg: corpus_config.CorpusConfig, hours: list[str], beam_args: lis
     return staged
 
 
+def run_prs_staged(cfg: corpus_config.CorpusConfig, events: str, beam_args: list[str]) -> StagedRun:
+    """`swe-corpus prs` on this machine: the events (a glob) in repository partitions within
+    `[run] memory_gb`, one pipeline each, writing OUT/<table>/pK-*.parquet."""
+    out = cfg.run.out.rstrip("/")
+    folder = f"{work_dir(out)}/partitions"
+    staged = StagedRun()
+    _clear(folder)
+    inputs, staged.partitions = _partition(cfg, events, folder)
+    config = prs_stage.config_from_corpus(cfg.prs)
+    for k, pattern in enumerate(inputs):
+        pipeline = make_pipeline(beam_args)
+        prs_stage.build_tables(_read_events(pipeline, pattern), config, out, name=f"p{k:05d}")
+        staged.results.append(run_to_completion(pipeline))
+        give_back_memory()
+    _clear(folder, work_dir(out))
+    return staged
+
+
 def _ingest(p: beam.Pipeline, cfg, hours: list[str]) -> None:
     hours = p | "Hours" >> beam.Create(hours, reshuffle=False)  # IngestEvents spreads them
     tables = hours | "Corpus" >> _Steps(lambda h: ingest_step(h, cfg))
@@ -173,7 +191,7 @@ def _partition(cfg, events: str, folder: str) -> tuple[list[str | None], dict]:
             why,
         )
     log.info(
-        "corpus: %d kept PR/issue events in %d partitions (largest %d events) for memory_gb=%s",
+        "plan: %d kept PR/issue events in %d partitions (largest %d events) for memory_gb=%s",
         sum(plan.events),
         plan.count,
         max(plan.events, default=0),
@@ -232,7 +250,12 @@ def _curate(p: beam.Pipeline, cfg) -> None:
 
 def plan_partitions(files: list[str], memory_gb: float, partitions: int = 0) -> PartitionPlan:
     """Read the events' repositories, names and link texts (a batch at a time) and pack them into
-    `partitions` partitions, or as many as `memory_gb` needs."""
+    `partitions` partitions, or as many as `memory_gb` needs. When the events fit one partition
+    (counted first, from one column), there is no graph to build: one partition holds them all."""
+    if not partitions:
+        events = sum(relevant(batch).num_rows for batch in _batches(files, ("event_type",)))
+        if partition_count(events, memory_gb) == 1:
+            return PartitionPlan({}, [events], largest_component=None)
     graph = RepositoryGraph()
     for batch in _batches(files, PLAN_COLUMNS):
         graph.add(batch)

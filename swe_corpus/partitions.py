@@ -148,7 +148,7 @@ class PartitionPlan:
 
     of_node: dict[Node, int]
     events: list[int]
-    largest_component: int
+    largest_component: int | None  # events of the largest group of joined repositories (None: not planned)
 
     _arrays: tuple | None = field(default=None, repr=False)
 

@@ -113,8 +113,10 @@ class Folded:
     issues: pa.Table
 
 
-def fold(events: pa.Table) -> Folded:
-    """ASSEMBLY rows (any number of items, any order, duplicates included) -> one record per item.
+def fold(events: pa.Table, links: bool = True) -> Folded:
+    """ASSEMBLY rows (any number of items, any order, duplicates included) -> one record per item;
+    PRs with their closing links and mentions, or (`links=False`) without, for `with_links` to add
+    to the PRs a stage keeps.
 
     The rows are never moved: the fold reduces over `chronological_order`, a permutation, and takes
     from the input only the values its records keep."""
@@ -124,7 +126,7 @@ def fold(events: pa.Table) -> Folded:
     issue_rows = int(len(order) - np.count_nonzero(_numpy(events[IS_PR])[order]))  # issues sort first
     return Folded(
         pull_requests=_fold_pull_requests(
-            _Runs(events, order[issue_rows:], starts[starts >= issue_rows] - issue_rows)
+            links, _Runs(events, order[issue_rows:], starts[starts >= issue_rows] - issue_rows)
         ),
         issues=_fold_issues(_Runs(events, order[:issue_rows], starts[starts < issue_rows])),
     )
@@ -321,7 +323,7 @@ def _instance_ids(repo: pa.Array, number: pa.Array) -> pa.Array:
     )
 
 
-def _fold_pull_requests(runs: _Runs) -> pa.Table:
+def _fold_pull_requests(links: bool, runs: _Runs) -> pa.Table:
     events, starts = runs.events, runs.starts
     repo, number = runs.at_end("repo_name"), runs.at_start("number")
     pr_event = runs.of_type(_PR_EVENT)
@@ -361,12 +363,21 @@ def _fold_pull_requests(runs: _Runs) -> pa.Table:
         columns[column] = _either(runs.take(events[column], merge), runs.latest(column))
     for name, event_type, struct, fields in _COMMENT_KINDS:
         columns[name] = runs.conversation(event_type, struct, fields)
-    columns["_links"], columns["mentioned_issues"] = _links(repo, number, title, body)
     size = len(starts)
+    columns["_links"] = pa.array([[]] * size, pa.list_(LINK))
+    columns["mentioned_issues"] = pa.array([[]] * size, PULL_REQUESTS.field("mentioned_issues").type)
     columns["linked_issues"] = pa.array([[]] * size, PULL_REQUESTS.field("linked_issues").type)
     for name in ("problem_statement", "hints_text"):
         columns[name] = pa.nulls(size, pa.string())
-    return pa.table({f.name: columns[f.name] for f in FOLDED_PULL_REQUESTS}, schema=FOLDED_PULL_REQUESTS)
+    pulls = pa.table({f.name: columns[f.name] for f in FOLDED_PULL_REQUESTS}, schema=FOLDED_PULL_REQUESTS)
+    return with_links(pulls) if links else pulls
+
+
+def with_links(pulls: pa.Table) -> pa.Table:
+    """FOLDED_PULL_REQUESTS rows with `_links` and `mentioned_issues` from their title and body."""
+    found, mentioned = _links(*(pulls[c].combine_chunks() for c in ("repo", "number", "title", "body")))
+    pulls = pulls.set_column(pulls.schema.get_field_index("_links"), "_links", found)
+    return pulls.set_column(pulls.schema.get_field_index("mentioned_issues"), "mentioned_issues", mentioned)
 
 
 def _fold_issues(runs: _Runs) -> pa.Table:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from swe_corpus import linking
 from swe_corpus.linking import (
     KEYWORDS,
     IssueRef,
@@ -137,6 +140,8 @@ def test_link_commit_messages_adds_new_links_to_a_row():
         "#" * 200_000,
         "fixes #" * 50_000,
         "https://github.com/" * 20_000,
+        "x#1 " * 50_000,
+        " /#1" * 50_000,
     ],
 )
 def test_pathological_bodies_stay_linear(body):
@@ -151,3 +156,23 @@ def test_inline_code_spans_follow_commonmark():
     assert strip_inline_code("a `fixes #1` b") == "a   b"
     assert strip_inline_code("a ``x ` fixes #1`` b") == "a   b"
     assert strip_inline_code("unclosed ` fixes #1") == "unclosed ` fixes #1"
+
+
+def test_scanning_near_marks_finds_exactly_what_a_full_scan_finds():
+    """`_references` searches only near `#N`, `GH-N`, `/issues/N`; generated texts of reference
+    pieces (forms that nest: `gh-7/x#2` is owner/name#2, a URL reaching ~170 characters back) and
+    fillers across the reach must give the full scan's matches, span for span."""
+    pieces = ["#1", "#12", "gh-7", "GH-3a", "o/r", "a-b/c.d", "owner/name#4", "https://github.com/",
+              "http://www.github.com/o/r", "/issues/3", "/pull/4", "issues/", "#5x", "w#5", "##", "/", ".",
+              "١٢", "Fixes ", "99999999999", "\n"]  # fmt: skip
+    rng = random.Random(7)
+    for _ in range(20_000):
+        parts = []
+        for _ in range(rng.randint(1, 14)):
+            parts.append(rng.choice(pieces))
+            if rng.random() < 0.3:
+                parts.append(rng.choice(["x", "-", "o", " ", "/"]) * rng.randint(1, 260))
+        text = "".join(parts)
+        assert [m.span() for m in linking._references(text)] == [
+            m.span() for m in linking._MENTION.finditer(text)
+        ], text
