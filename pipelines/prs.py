@@ -47,7 +47,7 @@ from pipelines.common import (
     stage_config,
     unpack,
 )
-from schemas.tables import EVENTS, ISSUES, PULL_REQUESTS, REJECTED
+from schemas.tables import ISSUES, PULL_REQUESTS, REJECTED
 from swe_corpus import pr_fold, pr_join, stages
 from swe_corpus import pull_requests as prs
 from swe_corpus.config import add_config_arguments, resolve_config, section_options
@@ -503,11 +503,8 @@ class ReadEvents(beam.PTransform):
         self.pattern = pattern
 
     def expand(self, pbegin):
-        columns = list(pr_fold.ASSEMBLY_COLUMNS)
-        return (
-            pbegin
-            | "Read" >> beam.io.ReadFromParquetBatched(self.pattern, columns=columns)
-            | "Cast" >> beam.Map(cast_events)
+        return pbegin | "Read" >> beam.io.ReadFromParquetBatched(
+            self.pattern, columns=list(pr_fold.ASSEMBLY_COLUMNS)
         )
 
 
@@ -524,12 +521,6 @@ def build_tables(events, config: PrsConfig, out: str, name: str = "part") -> dic
             out, table, schema, batched=table != "rejected", name=name
         )
     return tables
-
-
-def cast_events(table: pa.Table) -> pa.Table:
-    """Parquet row groups may come back with a slightly different schema (e.g. dictionary strings)."""
-    schema = pa.schema([EVENTS.field(name) for name in table.column_names])
-    return table.cast(schema) if table.schema != schema else table
 
 
 def run_pipeline(args: argparse.Namespace, extra_args: list[str] | None = None) -> tuple[dict, float]:

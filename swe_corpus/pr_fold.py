@@ -44,14 +44,12 @@ ASSEMBLY_COLUMNS = (
 )  # fmt: skip
 # The item key (`pull_requests.item_key`) as two columns: PR or issue, and "i<repo_id>" or "n<name>"
 IS_PR, REPO_KEY = "_is_pr", "_repo_key"
-ASSEMBLY = pa.schema(
-    [EVENTS.field(c) for c in ASSEMBLY_COLUMNS]
-    + [pa.field(IS_PR, pa.bool_()), pa.field(REPO_KEY, pa.string())]
-)
+_ASSEMBLY_EVENTS = pa.schema([EVENTS.field(c) for c in ASSEMBLY_COLUMNS])
+ASSEMBLY = pa.schema(list(_ASSEMBLY_EVENTS) + [pa.field(IS_PR, pa.bool_()), pa.field(REPO_KEY, pa.string())])
 LINK = pa.struct(
     [("repo", pa.string()), ("number", pa.int64()), ("link_source", pa.string()), ("link_text", pa.string())]
 )
-# A folded PR: PULL_REQUESTS plus what the join and the verdicts read (dropped by `public_table`)
+# A folded PR: PULL_REQUESTS plus what the join and the verdicts read (dropped when they are written)
 FOLDED_PULL_REQUESTS = pa.schema(
     list(PULL_REQUESTS)
     + [
@@ -83,12 +81,16 @@ _COMMENT_KINDS = (  # (list column, event type, its struct, {field: EVENTS colum
 
 
 def relevant_events(table: pa.Table) -> tuple[pa.Table, int]:
-    """(the PR/issue events of an EVENTS table with a number, as ASSEMBLY rows with their item key
-    columns; how many PR/issue events had no number: nothing to fold them into)."""
+    """(the PR/issue events of an EVENTS table (any columns beyond ASSEMBLY_COLUMNS) with a number,
+    as ASSEMBLY rows with their item key columns; how many PR/issue events had no number: nothing to
+    fold them into). Parquet may hand back other string types (dictionary): cast to EVENTS' here."""
+    table = table.select(list(ASSEMBLY_COLUMNS))
+    if table.schema != _ASSEMBLY_EVENTS:
+        table = table.cast(_ASSEMBLY_EVENTS)
     relevant = pc.is_in(table["event_type"], pa.array(sorted(PR_EVENT_TYPES)))
     keep = pc.and_(relevant, pc.is_valid(table["number"]))
     unattributed = pc.sum(relevant).as_py() - pc.sum(keep).as_py() if table.num_rows else 0
-    return with_item_key(table.filter(keep).select(list(ASSEMBLY_COLUMNS))), unattributed
+    return with_item_key(table.filter(keep)), unattributed
 
 
 def with_item_key(table: pa.Table) -> pa.Table:
