@@ -116,8 +116,8 @@ def test_manifest_config_never_holds_a_token():
 
 def test_every_stage_command_has_the_corpus_names_and_defaults(tmp_path):
     """One name per option: each stage command exposes its corpus.toml section(s) under the flags of
-    `swe-corpus corpus`, and nothing else but its inputs and `--overwrite`; resolved, they are the config's
-    defaults."""
+    `swe-corpus corpus`, and nothing else but its inputs and `--overwrite` (the PR stage also its
+    memory budget: it runs in partitions too); resolved, they are the config's defaults."""
     from pipelines import corpus, curate, extract, ingest, prs
 
     def flags_of(add) -> set[str]:
@@ -128,7 +128,7 @@ def test_every_stage_command_has_the_corpus_names_and_defaults(tmp_path):
     corpus_flags = flags_of(corpus.add_arguments)
     stages = {
         ingest: ({"ingest"}, {"--out"}),
-        prs: ({"prs"}, {"--events", "--out"}),
+        prs: ({"prs"}, {"--events", "--out", "--memory-gb", "--partitions"}),
         extract: ({"extract"}, {"--prs", "--out"}),
         curate: ({"curate"}, {"--prs", "--out", "--num-shards"}),
     }

@@ -159,3 +159,43 @@ def test_hydrate_with_several_partitions_is_refused(world, capsys):
     args = ["corpus", "--demo-dir", str(world / "world"), "--out", str(world / "hydrated")]
     assert cli([*args, "--hydrate", "--partitions", "2"]) == 2
     assert "--hydrate" in capsys.readouterr().err
+
+
+def test_the_pr_stage_command_in_several_partitions_equals_one(tmp_path):
+    """`swe-corpus prs` runs in repository partitions on this machine too: the pipeline test's world
+    (a cross-repository link, an issue split across batches, duplicates) and a repository of its own,
+    in as many partitions as it can have (2: linked repositories stay together), gives the tables and
+    funnel of 1."""
+    import pyarrow.parquet as pq
+    from helpers.events import merged_pr
+    from test_prs_pipeline import world
+
+    events = tmp_path / "events" / "events"
+    events.mkdir(parents=True)
+    solo = {"repo": "solo/app", "repo_id": 3}
+    batches = [
+        *world(),
+        merged_pr(1, body="Fixes #2", **solo)
+        + [event("IssuesEvent", 2, action="opened", title="t", body="b", **solo)],
+    ]
+    for k, batch in enumerate(batches):
+        pq.write_table(events_table(batch), events / f"part-{k}.parquet")
+    outs = {}
+    for partitions in (1, 3):
+        out = tmp_path / f"p{partitions}"
+        argv = [
+            "prs",
+            "--events",
+            str(tmp_path / "events"),
+            "--out",
+            str(out),
+            "--partitions",
+            str(partitions),
+        ]
+        assert cli(argv) == 0
+        outs[partitions] = out
+    manifests = {k: json.loads((out / "manifest.json").read_text()) for k, out in outs.items()}
+    assert manifests[3]["inputs"]["partitions"]["count"] == 2
+    assert manifests[1]["funnel"] == manifests[3]["funnel"]
+    for table in ("pull_requests", "issues", "rejected"):
+        assert rows(outs[1], table) == rows(outs[3], table), table
