@@ -8,7 +8,8 @@ each in a fresh subprocess (peak RSS is its own):
   merged flag, shas, comment list) with one thread: what a SQL user would write first;
 - `stage`: `swe-corpus prs` (in-process FnApiRunner, default `[run] memory_gb`: one partition here)
   reading and writing Parquet;
-- `bounded`: the same with `--memory-gb 0.5` (several partitions at 96 copies): peak memory bounded.
+- `bounded`: the same with `--memory-gb 0.4`, a budget the 8-copy input fills (one partition): larger
+  inputs run in more partitions, not in more memory.
 
     python bench/prs.py [--hour PATH] [--copies 1,8] [--repeat 1]
 """
@@ -27,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_HOUR = ROOT.parent / "shared" / "data" / "gharchive" / "2015-01-01-1.json.gz"
 MODES = ("core", "duckdb", "stage", "bounded")
-BOUNDED_GB = 0.5
+BOUNDED_GB = 0.4  # one partition holds ~12.7k kept events: the 8-copy input
 
 
 def make_events(hour: Path, copies: int, out: Path) -> int:
@@ -98,7 +99,7 @@ def work_stage(events: Path, out: Path, *flags: str) -> int:
 
 
 def work_bounded(events: Path, out: Path) -> int:
-    """The same command with `--memory-gb 0.5`: a large input runs in several partitions."""
+    """The same command with `--memory-gb BOUNDED_GB`: a large input runs in several partitions."""
     return work_stage(events, out, "--memory-gb", str(BOUNDED_GB))
 
 
