@@ -3,12 +3,12 @@
 `AssemblePullRequests(config)` is the composite used by the corpus pipeline; `run()` is
 `swe-corpus prs --events DIR --out DIR [--hydrate] [--keep-unmerged] [--github-api-url U]`.
 
-Shape (per-element cost matters, ~40 us): each events Table is split by PR/issue key inside one DoFn
-(one element per key per batch, not per event), one GroupByKey folds each PR's events from every
-batch/hour, and ONE CoGroupByKey keyed by (repo, issue number) joins issues to the PRs that link them.
-A PR with one link travels whole through that join and is finished there; a PR with several travels
-once, keyed by its id, and meets the (link, issue) parts the join made from small references to it:
-one copy of the PR whatever its number of links (a body holds up to ~5,000 `Fixes #k`).
+Shape (Beam costs ~40 us per element, so elements are tables, packed as Arrow IPC bytes): each events
+Table is split by repository bucket (`BucketEventsFn`), one GroupByKey gathers a bucket's events from
+every batch/hour and `FoldFn` folds them in columns (`swe_corpus.pr_fold`); closing links and issues
+meet in join buckets keyed by (repo, issue number) (`JoinIssuesFn`, `swe_corpus.pr_join`), and the
+linked issues go back to their PR's bucket to be attached (`attach`). A PR travels through one shuffle
+whatever its number of links (a body holds up to ~5,000 `Fixes #k`); only references to it are joined.
 """
 
 from __future__ import annotations

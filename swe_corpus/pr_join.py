@@ -5,7 +5,7 @@ to a bucket by repository (`split_by_bucket`), each bucket folds (`pr_fold.fold`
 becomes a small reference row (`link_references`) that meets the issues of its (repo, number) in a
 join bucket (`choose_issues`, `join_references`), and the linked issues found there go back to the
 PR's bucket as parts (`attach_parts`). The decisions stay those of `swe_corpus.pull_requests`
-(`choose_issue`'s ranking, `link_rejection`, `problem_statement`, `hints_text`).
+(`link_rejection`, `linked_issue`, `problem_statement`, `hints_text`); the issue ranking is here.
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ def split_by_bucket(table: pa.Table, buckets: np.ndarray) -> Iterator[tuple[int,
 
 
 def issue_join_columns(table: pa.Table) -> tuple[pa.Array, pa.Array]:
-    """`pull_requests.issue_join_key` as columns: (lower-cased repo, number)."""
+    """The issue join key as columns: (lower-cased repo, number); repository names are
+    case-insensitive on GitHub."""
     return pc.utf8_lower(table["repo"]), table["number"]
 
 
@@ -100,7 +101,8 @@ def link_references(pulls: pa.Table, pr_bucket: int) -> pa.Table:
 
 
 def choose_issues(issues: pa.Table) -> tuple[pa.Table, list[tuple[dict, dict]]]:
-    """(one issue per (repo, number): `pull_requests.choose_issue`'s most complete group; the
+    """(one issue per (repo, number): the most complete group of events, i.e. with text, then
+    opened in the window, then with the most comments (ties: lowest repo_id); the
     (left out, kept) pairs for `duplicate_issue_rejection`)."""
     repo, number = issue_join_columns(issues)
     ranked = pc.sort_indices(
@@ -166,7 +168,8 @@ def parts(refs: pa.Table, issues: pa.Table) -> pa.Table:
 
 def attach_parts(pulls: pa.Table, found: pa.Table) -> pa.Table:
     """Folded PRs (with PR_KEY) and the PARTS that name them -> PULL_REQUESTS rows: linked_issues in
-    link order, problem_statement and hints_text (`pull_requests.attach_issues`'s rules)."""
+    link order, problem_statement (each issue's title and body) and hints_text (their comments
+    written before the PR's opening: the extract stage cuts again at its first commit)."""
     size = pulls.num_rows
     found = found.filter(pc.is_in(found[PR_KEY], pulls[PR_KEY]))
     owner = pc.index_in(found[PR_KEY], pulls[PR_KEY]).to_numpy(zero_copy_only=False).astype(np.int64)

@@ -1,8 +1,9 @@
-"""Fold the events of one pull request (or issue) into one record: pure functions, no Beam.
+"""PR and issue records from events: the rules, as pure functions (no Beam).
 
-The pipeline (`pipelines/prs.py`) groups EVENTS rows by `item_key` and calls `assemble_pull_request`
-/ `assemble_issue` on each group; `attach_issues` then fills linked issues, `problem_statement` and
-`hints_text` the way SWE-bench builds them. Every decision that drops a PR (or a link, or an issue's
+`assemble_pull_request` / `assemble_issue` fold one item's EVENTS rows (the columnar fold of
+`swe_corpus.pr_fold`, which the pipeline runs on whole tables); `rejection_reason` and the other
+verdicts decide what is kept; `problem_statement` and `hints_text` are built from the linked
+issues the way SWE-bench builds them (`pr_join.attach_parts` fills them). Every decision that drops a PR (or a link, or an issue's
 second group of events) returns a `Rejection`; the pipeline routes it.
 """
 
@@ -124,22 +125,8 @@ def needs_hydration(pr: dict) -> bool:
     return pr["title"] is None or missing_merge
 
 
-def choose_issue(candidates: list[dict]) -> tuple[dict | None, list[dict]]:
-    """(the issue of a join key, the other groups of events sharing its (repo, number)).
-
-    Several groups meet here when one issue's events were grouped apart (Timeline-era rows have no
-    repo_id, so a window across 2014/2015 keys them by name and the later ones by id) or when two
-    repositories held the same name: the most complete group wins (text, opening in the window, comments)."""
-    ranked = sorted(
-        candidates,
-        key=lambda i: (i["title"] is not None, i.get("_opened_in_window", False), len(i["comments"])),
-        reverse=True,
-    )
-    return (ranked[0] if ranked else None), ranked[1:]
-
-
 def duplicate_issue_rejection(dup: dict, kept: dict) -> Rejection:
-    """The `issues` Rejection of a group of events `choose_issue` left out for `kept`."""
+    """The `issues` Rejection of a group of events `pr_join.choose_issues` left out for `kept`."""
     detail = (
         f"{dup['repo']}#{dup['number']}: another group of events (repo_id {kept['repo_id']}) has the same "
         f"(repo, number) and was kept; this one (repo_id {dup['repo_id']}, {len(dup['comments'])} comments) "
@@ -162,10 +149,6 @@ def link_rejection(iid: str, repo: str, link: dict, issue: dict | None, hydrate:
     else:
         reason, detail = "issue_without_text", f"{ref}: its events carry no title/body; use --hydrate"
     return Rejection(LINK, reason, detail, instance_id=iid, repo=repo)
-
-
-def issue_join_key(repo: str, number: int) -> tuple[str, int]:
-    return (repo.lower(), int(number))
 
 
 def linked_issue(link: dict, issue: dict) -> dict:
@@ -195,20 +178,6 @@ def hints_text(issues: list[dict], cutoff: datetime | None) -> str:
         ]
         per_issue.append("\n".join(bodies))
     return "\n".join(per_issue)
-
-
-def attach_issues(pr: dict, issues: list[tuple[dict, dict]], cutoff: datetime | None = None) -> dict:
-    """Fill linked_issues / problem_statement / hints_text from (link, issue) pairs in link order.
-
-    `cutoff` is the PR's first commit time when known; else the PR's opening (SWE-bench's rule)."""
-    order = {(lk["repo"].lower(), lk["number"]): i for i, lk in enumerate(pr.get("_links") or [])}
-    pairs = sorted(issues, key=lambda p: order.get((p[0]["repo"].lower(), p[0]["number"]), len(order)))
-    linked = [linked_issue(link, issue) for link, issue in pairs]
-    out = public(pr)
-    out["linked_issues"] = linked
-    out["problem_statement"] = problem_statement(linked)
-    out["hints_text"] = hints_text(linked, cutoff or pr["created_at"])
-    return out
 
 
 def public(pr: dict) -> dict:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
 from helpers.events import at, comment, event, events_table, merged_pr, pr_event
 
 from schemas.tables import EVENTS
-from swe_corpus import pr_fold
+from swe_corpus import pr_fold, pr_join
 from swe_corpus import pull_requests as prs
 
 
@@ -157,30 +158,43 @@ def test_issue_record_and_swe_bench_texts():
         ["bug"],
         "Crash",
     )
-    other = {**issue, "title": "Other", "body": None, "comments": []}
+    other = {**issue, "repo": "a/b", "number": 1, "title": "Other", "body": None, "comments": []}
     pr = prs.assemble_pull_request(
         [pr_event(5, 10, "opened", item_created_at=at(10), body="Fixes #3, fixes a/b#1")]
     )
-    links = pr["_links"]
-    out = prs.attach_issues(pr, [(links[1], other), (links[0], issue)])
+    (out,) = attach([pr], [other, issue]).to_pylist()  # the issues in another order than the links
     assert [i["number"] for i in out["linked_issues"]] == [3, 1]
     assert out["problem_statement"] == "Crash\nBoom\nOther\n\n"
-    assert out["hints_text"] == "same here\n"
+    assert out["hints_text"] == "same here\n"  # comments before the PR's opening only
     assert "_links" not in out
     assert prs.hints_text([issue], None) == "same here\nafter the PR"
 
 
+def attach(pulls: list[dict], issues: list[dict]) -> pa.Table:
+    """Folded PRs and issues through the stage's join (`pr_join`), as one bucket."""
+    table = pr_join.with_pr_keys(pa.Table.from_pylist(pulls, schema=pr_fold.FOLDED_PULL_REQUESTS), "0")
+    refs = pr_join.link_references(table, 0)
+    chosen, _ = pr_join.choose_issues(pa.Table.from_pylist(issues, schema=pr_fold.FOLDED_ISSUES))
+    found = pr_join.join_references(refs, chosen)
+    parts = pr_join.parts(refs.filter(pa.array(found >= 0)), chosen.take(pa.array(found[found >= 0])))
+    return pr_join.attach_parts(table, parts)
+
+
 def _issue(title, comments: int, opened: bool = True, repo_id: int = 1) -> dict:
     return {"issue_id": "o__r-3", "repo": "o/r", "number": 3, "repo_id": repo_id, "title": title,
-            "comments": [{}] * comments, "_opened_in_window": opened}  # fmt: skip
+            "comments": [{"id": k} for k in range(comments)], "_opened_in_window": opened}  # fmt: skip
 
 
 def test_the_most_complete_group_of_an_issue_is_chosen_the_others_rejected():
+    """Text first, then opened in the window, then the most comments (`pr_join.choose_issues`)."""
     text, no_text, earlier = _issue("t", 0, repo_id=1), _issue(None, 5, repo_id=2), _issue("t", 9, False, 3)
-    kept, others = prs.choose_issue([no_text, earlier, text])
-    assert kept is text and others == [earlier, no_text]
-    assert prs.choose_issue([]) == (None, [])
-    r = prs.duplicate_issue_rejection(no_text, kept)
+    table = pa.Table.from_pylist([no_text, earlier, text], schema=pr_fold.FOLDED_ISSUES)
+    chosen, pairs = pr_join.choose_issues(table)
+    assert chosen["repo_id"].to_pylist() == [1]
+    assert [(dup["repo_id"], kept["repo_id"]) for dup, kept in pairs] == [(3, 1), (2, 1)]
+    assert pr_join.choose_issues(table.slice(0, 0))[0].num_rows == 0
+    kept = pairs[0][1]
+    r = prs.duplicate_issue_rejection(pairs[1][0], kept)
     assert (r.stage, r.reason, r.instance_id, r.repo) == ("issues", "duplicate_item_key", "o__r-3", "o/r")
     assert "(repo_id 1)" in r.detail and "(repo_id 2, 5 comments)" in r.detail
 
