@@ -84,6 +84,7 @@ class PrsConfig:
     api_max_wait_s: float = ClientConfig.max_wait_s
     api_max_pages: int = ClientConfig.max_pages
     api_max_response_mb: int = ClientConfig.max_response_bytes >> 20
+    buckets: int = 0  # groups the events, links and issues are shuffled in (0: `default_buckets`)
 
     def client_config(self) -> ClientConfig:
         return ClientConfig(
@@ -379,13 +380,14 @@ class AssemblePullRequests(beam.PTransform):
     Funnel: prs:in = distinct PRs = prs:kept + prs:rejected:*; hydrate:in = hydration attempts;
     link:in = closing links found = link:kept + link:rejected:*; issues:in = issues assembled from
     events = issues:kept (one per (repo, number)) + issues:rejected:duplicate_item_key.
-    `buckets`: how many groups the events, links and issues are shuffled in (0: `default_buckets`).
+    `buckets` (else the config's, else `default_buckets`): how many groups the events, links and
+    issues are shuffled in.
     """
 
     def __init__(self, config: PrsConfig | None = None, buckets: int = 0):
         super().__init__()
         self.config = config or PrsConfig()
-        self.buckets = buckets
+        self.buckets = buckets or self.config.buckets
 
     def expand(self, events):
         c, n = self.config, self.buckets or default_buckets(events.pipeline)
@@ -492,6 +494,7 @@ def config_from_corpus(cfg) -> PrsConfig:
         api_max_wait_s=cfg.hydrate_max_wait_s,
         api_max_pages=cfg.hydrate_max_pages,
         api_max_response_mb=cfg.hydrate_max_response_mb,
+        buckets=cfg.shuffle_buckets,
     )
 
 

@@ -118,6 +118,11 @@ class PrsConfig:
     hydrate_max_response_mb: int = opt(
         ClientConfig.max_response_bytes >> 20, "Largest API answer read; larger: api_response_too_large."
     )
+    shuffle_buckets: int = opt(
+        0,
+        "Groups of repositories the PR stage folds and joins in (each holds its share of the PR/issue "
+        "events). 0: 4 on this machine's runner, 256 on distributed runners; raise it for years of input.",
+    )
 
 
 @dataclass
@@ -362,6 +367,8 @@ def validate(cfg: CorpusConfig, where: str = "config") -> CorpusConfig:
         )
     if cfg.extract.relevant_predictor == "llm" and not (cfg.extract.llm_url and cfg.extract.llm_model):
         raise ConfigError(f"{where}: [extract] relevant_predictor = 'llm' needs llm_url and llm_model")
+    if cfg.prs.shuffle_buckets < 0:
+        raise ConfigError(f"{where}: [prs] shuffle_buckets must be >= 0 (0: the runner's default)")
     if cfg.extract.git_cache_max_gb < 0:
         raise ConfigError(f"{where}: [extract] git_cache_max_gb must be >= 0 (0: no limit)")
     if "{repo}" not in cfg.extract.git_url_template:

@@ -145,3 +145,18 @@ def test_every_stage_command_has_the_corpus_names_and_defaults(tmp_path):
         parser.parse_args(["--prs", "p", "--out", "o", "--config", str(tmp_path / "empty.toml")])
     )
     assert cfg.extract == CorpusConfig().extract
+
+
+def test_shuffle_buckets_reach_the_pr_stage_and_are_checked(tmp_path):
+    """`[prs] shuffle_buckets` (flag `--shuffle-buckets`) is the PR stage's bucket count; negative is refused."""
+    from pipelines import prs
+
+    cfg = tmp_path / "corpus.toml"
+    cfg.write_text("[prs]\nshuffle_buckets = 64\n")
+    parser = argparse.ArgumentParser()
+    prs.add_arguments(parser)
+    args = parser.parse_args(["--events", "e", "--out", "o", "--config", str(cfg)])
+    assert prs.AssemblePullRequests(prs.config_from_args(args)).buckets == 64
+    args = parser.parse_args(["--events", "e", "--out", "o", "--shuffle-buckets", "-1"])
+    with pytest.raises(ConfigError, match="shuffle_buckets must be >= 0"):
+        prs.config_from_args(args)

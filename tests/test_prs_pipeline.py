@@ -79,10 +79,9 @@ def world() -> list[list[dict]]:
     return [b1, b2, b3]
 
 
-def run_world(tmp: Path, config: stage.PrsConfig, buckets: int = 0) -> dict:
+def run_world(tmp: Path, config: stage.PrsConfig) -> dict:
     pipeline = make_pipeline()
-    out = pipeline | beam.Create([events_table(b) for b in world()])
-    out = out | stage.AssemblePullRequests(config, buckets=buckets)
+    out = pipeline | beam.Create([events_table(b) for b in world()]) | stage.AssemblePullRequests(config)
     out["pull_requests"] | "W1" >> WriteTable(str(tmp), "pull_requests", PULL_REQUESTS, batched=True)
     out["issues"] | "W2" >> WriteTable(str(tmp), "issues", ISSUES, batched=True)
     out["rejected"] | "W3" >> WriteTable(str(tmp), "rejected", REJECTED)
@@ -192,7 +191,7 @@ def test_bucket_count_changes_nothing_but_the_shuffle(tmp_path, default_run, buc
     """Events, links and issues travel in `buckets` groups: one group or many, the same tables (the
     links to other/lib#9 and to octo/widgets#3 then meet their issues in other groups than the PRs)."""
     out, funnel = default_run
-    assert run_world(tmp_path, stage.PrsConfig(), buckets=buckets) == funnel
+    assert run_world(tmp_path, stage.PrsConfig(buckets=buckets)) == funnel
     for table in ("pull_requests", "issues", "rejected"):
         assert comparable_rows(tmp_path, table) == comparable_rows(out, table), table
 
