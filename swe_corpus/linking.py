@@ -39,6 +39,9 @@ _LINK = re.compile(rf"{_KEYWORD}[ \t]*:?[ \t]*{_REF}", re.I)
 # a reference starts at most _REACH characters before its mark (URL form: scheme, host, 39-character
 # owner, 100-character name, "/issues/"). Scanning near marks only is ~10x faster on long bodies.
 _REF_MARK = re.compile(r"(?:#|gh-|/(?:issues|pull)/)\d+", re.I)
+# The same mark for Arrow's RE2 (a prefilter over whole columns): RE2's \d is ASCII only, Python's any
+# decimal digit (`Fixes #١٢` links issue 12), hence \p{Nd}
+REF_MARK_RE2 = r"(?i)(?:#|gh-|/(?:issues|pull)/)\p{Nd}"
 _REACH = 192
 _MENTION = re.compile(_REF, re.I)
 
@@ -55,6 +58,10 @@ class IssueRef:
         """Join key: repository names are case-insensitive on GitHub."""
         return (self.repo.lower(), self.number)
 
+    def row(self) -> dict:
+        """An ISSUE_REF struct (`mentioned_issues`)."""
+        return {"repo": self.repo, "number": self.number}
+
 
 @dataclass(frozen=True)
 class Link:
@@ -68,6 +75,10 @@ class Link:
     @property
     def ref(self) -> IssueRef:
         return IssueRef(self.repo, self.number)
+
+    def row(self) -> dict:
+        """The link fields of a LINKED_ISSUE struct (and of a PR's `_links`)."""
+        return {"repo": self.repo, "number": self.number, "link_source": self.source, "link_text": self.text}
 
 
 def strip_inline_code(text: str) -> str:
@@ -200,8 +211,7 @@ def link_commit_messages(row: dict, messages: list[str]) -> dict:
         for link in find_links(message, repo, "commit"):
             if link.ref.key not in known:
                 known.add(link.ref.key)
-                linked.append({"repo": link.repo, "number": link.number, "link_source": "commit",
-                               "link_text": link.text, "hydrated": False})  # fmt: skip
+                linked.append({**link.row(), "hydrated": False})
     if len(linked) == len(row.get("linked_issues") or []):
         return row
     mentions = [

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.tables import COMMENT, EVENTS, ISSUES, PULL_REQUESTS, REVIEW, REVIEW_COMMENT
-from swe_corpus.linking import link_pull_request
+from swe_corpus.linking import REF_MARK_RE2, link_pull_request
 
 PR_EVENT_TYPES = frozenset(
     {
@@ -60,7 +60,6 @@ FOLDED_PULL_REQUESTS = pa.schema(
 )
 FOLDED_ISSUES = pa.schema(list(ISSUES) + [pa.field("_opened_in_window", pa.bool_())])
 _STATE_OF_ACTION = {"opened": "open", "reopened": "open", "closed": "closed", "merged": "closed"}
-_REFERENCE_HINT = r"(?i)#\d|gh-\d|/(?:issues|pull)/\d"  # every form `linking` matches holds one (RE2)
 _PR_EVENT = "PullRequestEvent"
 _COMMENT_KINDS = (  # (list column, event type, its struct, {field: EVENTS column})
     ("comments", "IssueCommentEvent", COMMENT, {"body": "comment_body"}),
@@ -417,8 +416,8 @@ def _links(repo: pa.Array, number: pa.Array, title: pa.Array, body: pa.Array) ->
     title or body holds a reference's mark: the rest have neither."""
     size = len(repo)
     hinted = pc.or_(
-        pc.fill_null(pc.match_substring_regex(title, _REFERENCE_HINT), False),
-        pc.fill_null(pc.match_substring_regex(body, _REFERENCE_HINT), False),
+        pc.fill_null(pc.match_substring_regex(title, REF_MARK_RE2), False),
+        pc.fill_null(pc.match_substring_regex(body, REF_MARK_RE2), False),
     ).to_numpy(zero_copy_only=False)
     links: list = [[] for _ in range(size)]
     mentions: list = [[] for _ in range(size)]
@@ -426,11 +425,7 @@ def _links(repo: pa.Array, number: pa.Array, title: pa.Array, body: pa.Array) ->
     texts = zip(*(c.take(rows).to_pylist() for c in (repo, number, title, body)), strict=True)
     for row, (name, num, head, text) in zip(rows, texts, strict=True):
         found, mentioned = link_pull_request(name, num, head, text)
-        links[row] = [
-            {"repo": lk.repo, "number": lk.number, "link_source": lk.source, "link_text": lk.text}
-            for lk in found
-        ]
-        mentions[row] = [{"repo": m.repo, "number": m.number} for m in mentioned]
+        links[row], mentions[row] = [lk.row() for lk in found], [m.row() for m in mentioned]
     return (
         pa.array(links, pa.list_(LINK)),
         pa.array(mentions, PULL_REQUESTS.field("mentioned_issues").type),

@@ -105,13 +105,9 @@ def relink(pr: dict, commit_messages: tuple[str, ...] = ()) -> dict:
     """Recompute `_links`/`mentioned_issues` after the text changed (hydration, or commit messages)."""
     links, mentions = link_pull_request(pr["repo"], pr["number"], pr["title"], pr["body"], commit_messages)
     out = dict(pr)
-    out["_links"] = [_link_dict(lk) for lk in links]
-    out["mentioned_issues"] = [{"repo": m.repo, "number": m.number} for m in mentions]
+    out["_links"] = [lk.row() for lk in links]
+    out["mentioned_issues"] = [m.row() for m in mentions]
     return out
-
-
-def _link_dict(lk) -> dict:
-    return {"repo": lk.repo, "number": lk.number, "link_source": lk.source, "link_text": lk.text}
 
 
 def issue_needs_hydration(issue: dict | None) -> bool:

@@ -218,3 +218,10 @@ def test_a_pr_the_api_says_is_not_merged_is_a_hydrate_rejection():
     assert (r.stage, r.reason, r.repo) == ("hydrate", "unmerged", "o/r")
     assert prs.hydrated_rejection(pr, pr, keep_unmerged=True) is None
     assert prs.hydrated_rejection(pr, {**pr, "merged": True}, keep_unmerged=False) is None
+
+
+def test_references_in_any_decimal_digits_link_through_the_fold():
+    """The fold looks for links only in texts with a reference mark, found by Arrow's RE2; Python's
+    `\\d` (what the link patterns use) takes any decimal digit, so the mark must too."""
+    pr = prs.assemble_pull_request([pr_event(5, 0, "opened", title="Crash", body="Fixes #١٢")])
+    assert [(lk["number"], lk["link_text"]) for lk in pr["_links"]] == [(12, "Fixes #١٢")]
