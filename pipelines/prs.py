@@ -163,6 +163,10 @@ class BucketEventsFn(beam.DoFn):
 
 
 # --------------------------------------------------------------------------- 2. fold per bucket
+_VERDICT_COLUMNS = ("instance_id", "repo", "title", "state", "merged", "merge_commit_sha", "base_sha",
+                    "head_sha", "_has_pr_event", "_trimmed")  # fmt: skip
+
+
 class FoldFn(beam.DoFn):
     """(bucket, [event tables]) -> kept PRs (main, keyed by bucket), their closing links (REFS_TAG)
     and the issues (ISSUES_TAG), both keyed by join bucket; PRs that need the API (HYDRATE_TAG, as
@@ -200,8 +204,6 @@ class FoldFn(beam.DoFn):
         yield from route_pull_requests(pr_join.with_pr_keys(kept, str(bucket)), bucket, self.buckets)
 
 
-_VERDICT_COLUMNS = ("instance_id", "repo", "title", "state", "merged", "merge_commit_sha", "base_sha",
-                    "head_sha", "_has_pr_event", "_trimmed")  # fmt: skip
 REFS_TAG, PARTS_TAG = "refs", "parts"
 HYDRATED_BUCKET = -1  # the attach bucket of every PR the API answered for
 
@@ -263,32 +265,14 @@ class JoinIssuesFn(beam.DoFn):
         found = pr_join.join_references(refs, issues)
         if self.config.hydrate:
             issues, refs, found = yield from self._to_hydrate(issues, refs, found)
-        yield beam.pvalue.TaggedOutput(ISSUES_TAG, pr_join.public_issues(issues))
-        matched = issues.take(pa.array(found, mask=found < 0))
-        usable = pc.fill_null(pc.is_valid(matched["title"]), False)
-        for ref, issue in zip(
-            refs.filter(pc.invert(usable)).to_pylist(),
-            matched.filter(pc.invert(usable)).to_pylist(),
-            strict=True,
-        ):
-            yield rejected_output(
-                prs.link_rejection(
-                    ref["instance_id"],
-                    ref["pr_repo"],
-                    ref["link"],
-                    issue if issue["repo"] else None,
-                    self.config.hydrate,
-                )
-            )
-        count(LINK_STAGE, "kept", pc.sum(usable).as_py() or 0)
-        yield from _parts_by_bucket(pr_join.parts(refs.filter(usable), matched.filter(usable)))
+        yield from resolve_links(refs, issues, found, self.config.hydrate)
 
     def _to_hydrate(self, issues, refs, found):
         """Send the links whose issue needs the API, with it, to HYDRATE_TAG; -> what stays."""
         matched = issues.take(pa.array(found, mask=found < 0)).to_pylist()
         by_key: dict = defaultdict(list)
         for row, (ref, issue) in enumerate(zip(refs.to_pylist(), matched, strict=True)):
-            issue = issue if issue["repo"] else None
+            issue = _seen(issue)
             if prs.issue_needs_hydration(issue):
                 by_key[(ref["join_repo"], ref["join_number"])].append((row, ref, issue))
         if not by_key:
@@ -311,6 +295,29 @@ class JoinIssuesFn(beam.DoFn):
         return issues.take(pa.array(staying)), refs.filter(pa.array(kept_refs)), found
 
 
+def resolve_links(refs: pa.Table, issues: pa.Table, found: np.ndarray, hydrate: bool):
+    """Closing links (REFERENCES) and the row of `issues` each names (`found`; -1: none) -> the issue
+    rows (ISSUES_TAG), the linked issue of each link to an issue with text as a part for its PR's
+    bucket (PARTS_TAG), a `link` rejection for each other link."""
+    yield beam.pvalue.TaggedOutput(ISSUES_TAG, pr_join.public_issues(issues))
+    matched = issues.take(pa.array(found, mask=found < 0))
+    usable = pc.fill_null(pc.is_valid(matched["title"]), False)
+    unusable = pc.invert(usable)
+    for ref, issue in zip(
+        refs.filter(unusable).to_pylist(), matched.filter(unusable).to_pylist(), strict=True
+    ):
+        yield rejected_output(
+            prs.link_rejection(ref["instance_id"], ref["pr_repo"], ref["link"], _seen(issue), hydrate)
+        )
+    count(LINK_STAGE, "kept", pc.sum(usable).as_py() or 0)
+    yield from _parts_by_bucket(pr_join.parts(refs.filter(usable), matched.filter(usable)))
+
+
+def _seen(issue: dict) -> dict | None:
+    """A row taken at a missing index (all null) is no issue."""
+    return issue if issue["repo"] is not None else None
+
+
 def _concat(packed, schema: pa.Schema) -> pa.Table:
     tables = [unpack(data) for data in packed]
     return pa.concat_tables(tables) if tables else schema.empty_table()
@@ -331,11 +338,11 @@ class HydrateIssuesFn(_HydratingDoFn):
             key, _seen, refs = part
             return hydrate_issue(self.client, refs[0]["link"]["repo"], key[1])
 
-        issues, found = [], []
-        for (key, seen, refs), result in self._parallel(fetch, batch):
+        issues, refs, found = [], [], []
+        for (key, seen, key_refs), result in self._parallel(fetch, batch):
             count(HYDRATE_STAGE, "in")
             if isinstance(result, HydrationError):
-                repo = refs[0]["link"]["repo"]
+                repo = key_refs[0]["link"]["repo"]
                 yield rejected_output(
                     result.rejection(HYDRATE_STAGE, instance_id=instance_id(repo, key[1]), repo=repo)
                 )
@@ -344,23 +351,15 @@ class HydrateIssuesFn(_HydratingDoFn):
                 count(HYDRATE_STAGE, "kept")
                 if seen is not None:
                     result["repo_id"] = seen.get("repo_id")
-            if result is not None:
-                issues.append(prs.public(result))
-            usable = result if result is not None and result["title"] is not None else None
-            for ref in refs:
-                if usable is None:
-                    yield rejected_output(
-                        prs.link_rejection(
-                            ref["instance_id"], ref["pr_repo"], ref["link"], result, hydrate=True
-                        )
-                    )
-                    continue
-                count(LINK_STAGE, "kept")
-                found.append({**{k: ref[k] for k in ("pr_bucket", pr_join.PR_KEY, "link_index")},
-                              "linked": prs.linked_issue(ref["link"], usable)})  # fmt: skip
-        if issues:
-            yield beam.pvalue.TaggedOutput(ISSUES_TAG, pa.Table.from_pylist(issues, schema=ISSUES))
-        yield from _parts_by_bucket(pa.Table.from_pylist(found, schema=pr_join.PARTS))
+            found += [len(issues) if result is not None else -1] * len(key_refs)
+            issues += [result] if result is not None else []
+            refs += key_refs
+        yield from resolve_links(
+            pa.Table.from_pylist(refs, schema=pr_join.REFERENCES),
+            pa.Table.from_pylist(issues, schema=pr_fold.FOLDED_ISSUES),
+            np.array(found, np.int64),
+            hydrate=True,
+        )
 
 
 # --------------------------------------------------------------------------- 4. attach
@@ -380,17 +379,16 @@ class AssemblePullRequests(beam.PTransform):
     Funnel: prs:in = distinct PRs = prs:kept + prs:rejected:*; hydrate:in = hydration attempts;
     link:in = closing links found = link:kept + link:rejected:*; issues:in = issues assembled from
     events = issues:kept (one per (repo, number)) + issues:rejected:duplicate_item_key.
-    `buckets` (else the config's, else `default_buckets`): how many groups the events, links and
-    issues are shuffled in.
+    The events, links and issues are shuffled in `config.buckets` groups (0: `default_buckets`).
     """
 
-    def __init__(self, config: PrsConfig | None = None, buckets: int = 0):
+    def __init__(self, config: PrsConfig | None = None):
         super().__init__()
         self.config = config or PrsConfig()
-        self.buckets = buckets or self.config.buckets
 
     def expand(self, events):
-        c, n = self.config, self.buckets or default_buckets(events.pipeline)
+        c = self.config
+        n = c.buckets or default_buckets(events.pipeline)
         folded = (
             events
             | "Bucket" >> beam.ParDo(BucketEventsFn(n))
@@ -550,8 +548,7 @@ def run(args: argparse.Namespace, extra_args: list[str] | None = None) -> int:
         funnel, seconds = run_pipeline(args, extra_args)
     else:
         start = time.perf_counter()
-        cfg.run.out = args.out
-        run = staged.run_prs_staged(cfg, pattern, extra_args or [])
+        run = staged.run_prs_staged(cfg, pattern, args.out, extra_args or [])
         funnel, seconds = merged_counters(run.results, FUNNEL), time.perf_counter() - start
         inputs["partitions"] = run.partitions
     manifest = build_manifest(stage_config(cfg, "prs"), inputs, funnel, stages.PRS_STAGES)

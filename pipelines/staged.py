@@ -56,6 +56,13 @@ class StagedRun:
     results: list = field(default_factory=list)
     partitions: dict = field(default_factory=dict)
 
+    def run(self, beam_args: list[str], build: Callable[[beam.Pipeline], None]) -> None:
+        """One more pipeline of the run, then the memory it held given back before the next grows."""
+        pipeline = make_pipeline(beam_args)
+        build(pipeline)
+        self.results.append(run_to_completion(pipeline))
+        give_back_memory()
+
 
 def units_dir(cfg: corpus_config.CorpusConfig) -> str | None:
     """OUT/.work when the run keeps resumable units, else None."""
@@ -129,10 +136,7 @@ def run_staged(cfg: corpus_config.CorpusConfig, hours: list[str], beam_args: lis
     staged = StagedRun()
 
     def run(build: Callable[[beam.Pipeline], None]) -> None:
-        pipeline = make_pipeline(beam_args)
-        build(pipeline)
-        staged.results.append(run_to_completion(pipeline))
-        give_back_memory()  # what this pipeline held, before the next one grows
+        staged.run(beam_args, build)
 
     _clear(f"{work}/partitions", f"{work}/parts")  # scratch of an earlier, unfinished run
     run(lambda p: _ingest(p, cfg, hours))
@@ -147,20 +151,22 @@ def run_staged(cfg: corpus_config.CorpusConfig, hours: list[str], beam_args: lis
     return staged
 
 
-def run_prs_staged(cfg: corpus_config.CorpusConfig, events: str, beam_args: list[str]) -> StagedRun:
+def run_prs_staged(cfg: corpus_config.CorpusConfig, events: str, out: str, beam_args: list[str]) -> StagedRun:
     """`swe-corpus prs` on this machine: the events (a glob) in repository partitions within
     `[run] memory_gb`, one pipeline each, writing OUT/<table>/pK-*.parquet."""
-    out = cfg.run.out.rstrip("/")
+    out = out.rstrip("/")
     folder = f"{work_dir(out)}/partitions"
     staged = StagedRun()
     _clear(folder)
     inputs, staged.partitions = _partition(cfg, events, folder)
     config = prs_stage.config_from_corpus(cfg.prs)
     for k, pattern in enumerate(inputs):
-        pipeline = make_pipeline(beam_args)
-        prs_stage.build_tables(_read_events(pipeline, pattern), config, out, name=f"p{k:05d}")
-        staged.results.append(run_to_completion(pipeline))
-        give_back_memory()
+        staged.run(
+            beam_args,
+            lambda p, k=k, pattern=pattern: prs_stage.build_tables(
+                _read_events(p, pattern), config, out, name=f"p{k:05d}"
+            ),
+        )
     _clear(folder, work_dir(out))
     return staged
 

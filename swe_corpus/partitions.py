@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from swe_corpus.linking import find_links
-from swe_corpus.pull_requests import PR_EVENT_TYPES
+from swe_corpus.pr_fold import PR_EVENT_TYPES
 
 # Columns the plan reads from the events table.
 PLAN_COLUMNS = ("event_type", "repo_id", "repo_name", "is_pull_request", "title", "body")

@@ -1,17 +1,16 @@
 """Fold EVENTS rows into PR and issue records a table at a time: columns in, columns out, no Beam.
 
 Why columns: the fold runs over every PR/issue event of the input (a 2024 day: ~1.3M), and a Python
-loop over row dicts ran at 1/20 of DuckDB's GROUP BY. Here rows are sorted once by item and event
-order, so each item's events are one contiguous run; every field is then a vectorised reduction over
-the runs (numpy `reduceat` on row positions, Arrow `take`). Python is left for what needs it: closing
+loop over row dicts ran at 1/20 of DuckDB's GROUP BY. Here row positions are sorted once by item and
+event order, so each item's events are one contiguous run of positions; every field is then a
+vectorised reduction over the runs (numpy `reduceat`, Arrow `take` of the values kept). Python is left for what needs it: closing
 links in the text of PRs that can hold one (prefiltered by a regex in Arrow) and the verdicts on the
 PRs a rule rejects.
 
-The rules are those `swe_corpus.pull_requests` documents (`assemble_pull_request` and
-`assemble_issue` are this fold over one item's rows): duplicate event ids kept once, events in
-`_event_order`, the latest non-null value of each field, the merge event's shas first, comments one
-entry per id (first time and author, latest body, deleted ones out), and the issue/PR split of
-`item_key`.
+The rules (`pull_requests.assemble_pull_request` and `assemble_issue` are this fold over one item's
+rows, and their tests pin them): the item key of `with_item_key`; duplicate event ids kept once;
+events in `chronological_order`; the latest non-null value of each field; the merge event's shas
+first; `final_state`; comments one entry per id (`conversation`).
 """
 
 from __future__ import annotations
@@ -42,7 +41,7 @@ ASSEMBLY_COLUMNS = (
     "comment_id", "comment_body", "review_state", "path", "diff_hunk", "commit_id", "original_commit_id",
     "payload_era",
 )  # fmt: skip
-# The item key (`pull_requests.item_key`) as two columns: PR or issue, and "i<repo_id>" or "n<name>"
+# The item key (`with_item_key`) as two columns: PR or issue, and "i<repo_id>" or "n<name>"
 IS_PR, REPO_KEY = "_is_pr", "_repo_key"
 _ASSEMBLY_EVENTS = pa.schema([EVENTS.field(c) for c in ASSEMBLY_COLUMNS])
 ASSEMBLY = pa.schema(list(_ASSEMBLY_EVENTS) + [pa.field(IS_PR, pa.bool_()), pa.field(REPO_KEY, pa.string())])
@@ -94,7 +93,10 @@ def relevant_events(table: pa.Table) -> tuple[pa.Table, int]:
 
 def with_item_key(table: pa.Table) -> pa.Table:
     """ASSEMBLY_COLUMNS rows -> ASSEMBLY (the item key added): PR when the event says so or its type is
-    a PR type; repository by numeric id when known (renames), else by lower-cased name."""
+    a PR type; repository by numeric id when known (renames), else by lower-cased name.
+
+    Timeline-era rows have no id, so an item with events on both sides of 2015 forms two groups
+    (docs/prs.md, "Grouping key"); the issue join then keeps one and rejects the other."""
     is_pr = pc.or_(
         pc.fill_null(table["is_pull_request"], False), pc.starts_with(table["event_type"], "PullRequest")
     )
@@ -135,9 +137,10 @@ def fold(events: pa.Table, links: bool = True) -> Folded:
 
 # --------------------------------------------------------------------------- order and runs
 def chronological_order(events: pa.Table) -> np.ndarray:
-    """The rows sorted by item (issues before PRs), then `pull_requests._event_order` (time;
-    synthesized ids before numeric ones, numeric ids by length then digits); one row per (item,
-    event_id): the first in that order."""
+    """The rows sorted by item (issues before PRs), then by event: time, then synthesized ids before
+    numeric ones, numeric ids by length then digits (no int(): ids are untrusted text, '12²' is
+    isdigit() but not ASCII); one row per (item, event_id): the first in that order (GH Archive
+    repeats events within and across hours)."""
     eid = events["event_id"]
     numeric = pc.and_(pc.string_is_ascii(eid), pc.utf8_is_digit(eid))
     keys = {"pr": events[IS_PR], "repo": events[REPO_KEY], "number": events["number"]}
@@ -238,7 +241,8 @@ class _Runs:
         return self.mask(pc.equal(self.events["event_type"], event_type))
 
     def final_state(self) -> pa.Array:
-        """`pull_requests.final_state`: the last PR open/close/merge action, or stated state."""
+        """Per run: the state after the last event that tells it (a PR open/close/merge action, else
+        a non-empty stated state): close/reopen/close sequences end where they end."""
         action = self.events["action"]
         from_action = pc.take(
             pa.array(list(_STATE_OF_ACTION.values())),
@@ -251,7 +255,7 @@ class _Runs:
         return self.take(told, self.last_where(self.mask(pc.is_valid(told))))
 
     def conversation(self, event_type: str, struct: pa.StructType, fields: dict[str, str]) -> pa.Array:
-        """`pull_requests._comments` per run: one entry per comment id (else event id), with the first
+        """Per run: one entry per comment id (else event id), with the first
         time seen, the first non-empty author (else the latest row's), the latest non-null body and
         the latest row's other fields; deleted ids left out; chronological. -> list<struct>, one per run."""
         events, typed, never = self.events, self.of_type(event_type), np.iinfo(np.int64).max

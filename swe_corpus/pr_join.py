@@ -83,15 +83,14 @@ def with_pr_keys(table: pa.Table, prefix: str) -> pa.Table:
 def link_references(pulls: pa.Table, pr_bucket: int) -> pa.Table:
     """One REFERENCES row per closing link of each PR (PRs keyed by `with_pr_keys`)."""
     links = pulls["_links"].combine_chunks()
-    owner = pc.list_parent_indices(links)
+    owner = pc.list_parent_indices(links).to_numpy()
     flat = pc.list_flatten(links)
-    first = pc.list_parent_indices(links).to_numpy()
-    position = np.arange(len(first)) - np.searchsorted(first, first) if len(first) else first
+    position = np.arange(len(owner)) - np.searchsorted(owner, owner)  # the link's place in its PR
     refs = {
         "pr_bucket": pa.array(np.full(len(flat), pr_bucket)),
-        PR_KEY: pulls[PR_KEY].take(owner),
-        "instance_id": pulls["instance_id"].take(owner),
-        "pr_repo": pulls["repo"].take(owner),
+        PR_KEY: pulls[PR_KEY].take(pa.array(owner)),
+        "instance_id": pulls["instance_id"].take(pa.array(owner)),
+        "pr_repo": pulls["repo"].take(pa.array(owner)),
         "link_index": pa.array(position),
         "link": flat,
         "join_repo": pc.utf8_lower(flat.field("repo")),

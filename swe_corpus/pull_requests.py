@@ -15,26 +15,9 @@ from datetime import datetime
 import pyarrow as pa
 
 from swe_corpus.linking import link_commit_messages, link_pull_request
-from swe_corpus.pr_fold import ASSEMBLY, ASSEMBLY_COLUMNS, IS_PR, PR_EVENT_TYPES, REPO_KEY, fold
+from swe_corpus.pr_fold import ASSEMBLY, ASSEMBLY_COLUMNS, IS_PR, REPO_KEY, fold
 from swe_corpus.rejects import Rejection
 from swe_corpus.stages import HYDRATE, ISSUES, LINK, PRS
-
-ItemKey = tuple  # ("pr"|"issue", "id"|"name", repo_id or lower-case name, number)
-
-
-def item_key(row: dict) -> ItemKey | None:
-    """Group key of an event: PR or issue, by numeric repo id when known (renames), else by name.
-
-    Timeline-era rows have no id, so an item with events on both sides of 2015 forms two groups
-    (docs/prs.md, "Grouping key"); the issue join then keeps one and rejects the other. The fold
-    (`pr_fold.with_item_key`) computes the same key as columns."""
-    number = row.get("number")
-    if number is None or row.get("event_type") not in PR_EVENT_TYPES:
-        return None
-    kind = "pr" if row.get("is_pull_request") or row["event_type"].startswith("PullRequest") else "issue"
-    if row.get("repo_id") is not None:
-        return (kind, "id", row["repo_id"], number)
-    return (kind, "name", row["repo_name"].lower(), number)
 
 
 def one_item(rows: Iterable[dict], is_pull_request: bool) -> pa.Table:
@@ -147,15 +130,6 @@ def link_rejection(iid: str, repo: str, link: dict, issue: dict | None, hydrate:
     return Rejection(LINK, reason, detail, instance_id=iid, repo=repo)
 
 
-def linked_issue(link: dict, issue: dict) -> dict:
-    """A LINKED_ISSUE struct from a link and the issue it points to."""
-    keys = ("title", "body", "author", "created_at", "state", "labels", "comments", "hydrated")
-    return {
-        **{k: link[k] for k in ("repo", "number", "link_source", "link_text")},
-        **{k: issue.get(k) for k in keys},
-    }
-
-
 def problem_statement(issues: list[dict]) -> str:
     """SWE-bench: each linked issue as f"{title}\\n{body}\\n", concatenated (None text -> "")."""
     return "".join(f"{i.get('title') or ''}\n{i.get('body') or ''}\n" for i in issues)
@@ -174,11 +148,6 @@ def hints_text(issues: list[dict], cutoff: datetime | None) -> str:
         ]
         per_issue.append("\n".join(bodies))
     return "\n".join(per_issue)
-
-
-def public(pr: dict) -> dict:
-    """The row without the private join fields (`_links`, `_trimmed`, `_has_pr_event`)."""
-    return {k: v for k, v in pr.items() if not k.startswith("_")}
 
 
 def relink_commit_messages(row: dict) -> dict:

@@ -106,11 +106,19 @@ def test_renamed_repo_groups_by_id_and_keeps_latest_name():
         pr_event(5, 0, "opened", repo="old/name", repo_id=42),
         pr_event(5, 9, "closed", repo="new/name", repo_id=42, merged=True),
     ]
-    assert prs.item_key(rows[0]) == prs.item_key(rows[1]) == ("pr", "id", 42, 5)
+    assert item_keys(rows) == [(True, "i42", 5)] * 2
     pr = prs.assemble_pull_request(rows)
     assert (pr["repo"], pr["instance_id"]) == ("new/name", "new__name-5")
     no_id = event("IssuesEvent", 3, repo="Old/Name", repo_id=None)
-    assert prs.item_key(no_id) == ("issue", "name", "old/name", 3)
+    assert item_keys([no_id]) == [(False, "nold/name", 3)]
+
+
+def item_keys(rows: list[dict]) -> list[tuple]:
+    """(PR?, repository key, number) of each event, as the fold groups them."""
+    keyed, _ = pr_fold.relevant_events(events_table(rows))
+    return list(
+        zip(*(keyed[c].to_pylist() for c in (pr_fold.IS_PR, pr_fold.REPO_KEY, "number")), strict=True)
+    )
 
 
 def test_trimmed_era_merge_from_action_needs_hydration():
